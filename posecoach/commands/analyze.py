@@ -1,0 +1,98 @@
+"""``posecoach analyze``: a recorded video (or a saved landmark track) becomes a session report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from posecoach.errors import ExitCode, UsageError
+from posecoach.pipeline import Analysis, Progress, analyze_track, finish, require_person, run_frames
+from posecoach.report import csv_paths, summary_text
+from posecoach.spec.loader import find_spec
+
+
+def add_model_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default="full", metavar="lite|full|heavy|PATH",
+                   help="pose model: a name (obtained automatically if missing) or a .task file (default: full)")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("analyze", help="analyse a recorded exercise video", description=__doc__)
+    p.add_argument("video", type=Path, help="a video file, or a landmark track (.jsonl) saved with --save-track")
+    p.add_argument("--exercise", "-e", required=True, help="exercise id (see 'posecoach exercises') or a spec .toml")
+    p.add_argument("--report", type=Path, help="JSON report path (default: <video name>.report.json here); "
+                   "CSVs of reps and faults are written beside it")
+    p.add_argument("--save-track", type=Path, metavar="TRACK.jsonl", help="also save the per-frame landmarks")
+    p.add_argument("--profile", type=Path, help="a personal limits profile (a therapist's adjustments)")
+    p.add_argument("--quiet", "-q", action="store_true", help="print no summary")
+    add_model_argument(p)
+    p.set_defaults(func=run)
+
+
+def load_exercise(name: str, profile: Path | None):  # type: ignore[no-untyped-def]
+    """The spec to use and the limits record for the report (profile applied when given)."""
+    spec = find_spec(name)
+    if profile is None:
+        return spec, None
+    from posecoach.spec.profile import apply_profile  # optional feature module
+
+    return apply_profile(spec, profile)
+
+
+def run(args: argparse.Namespace) -> int:
+    spec, limits = load_exercise(args.exercise, args.profile)
+    video: Path = args.video
+    report_path: Path = args.report or Path(f"{video.stem}.report.json")
+    if video.suffix == ".jsonl":
+        if args.save_track:
+            raise UsageError("--save-track needs a video; the input is already a track")
+        analysis, header = analyze_track(video, spec)
+        source = {"track": str(video), "video": header.get("source"), "fps": header.get("fps"),
+                  "width": header["width"], "height": header["height"], "model": header.get("model")}
+        report = finish(analysis, source, report_path, limits=limits)
+        code = ExitCode.OK
+    else:
+        report, code = analyze_video(video, spec, args.model, report_path, args.save_track, limits=limits)
+    require_person(report, str(video))
+    if not args.quiet:
+        print(summary_text(report))
+        reps_csv, faults_csv = csv_paths(report_path)
+        print(f"  report: {report_path} (and {reps_csv.name}, {faults_csv.name})")
+    return int(code)
+
+
+def analyze_video(video: Path, spec, model: str, report_path: Path | None, save_track: Path | None = None,  # type: ignore[no-untyped-def]
+                  *, limits=None, progress: bool | None = None) -> tuple[dict, ExitCode]:  # type: ignore[no-untyped-def]
+    """Analyse a video file end to end. Ctrl-C still writes a valid partial report."""
+    from posecoach.pose.estimator import PoseEstimator
+    from posecoach.pose.models import resolve_model
+    from posecoach.sources import VideoFileSource
+    from posecoach.track import TrackWriter
+
+    source = VideoFileSource(video)
+    model_path = resolve_model(model, log=lambda m: print(m, file=sys.stderr))
+    meta = {"video": str(video), "fps": source.fps, "width": source.width, "height": source.height,
+            "model": model if model in ("lite", "full", "heavy") else str(model_path)}
+    analysis = Analysis(spec)
+    track = TrackWriter(save_track, {**meta, "source": str(video)}) if save_track else None
+    if track is not None:
+        meta["track"] = str(save_track)
+    bar = Progress(source.frame_count, progress)
+    reason, code = None, ExitCode.OK
+    try:
+        with PoseEstimator(model_path) as estimator:
+            run_frames(analysis, source, estimator, track=track, progress=bar)
+    except KeyboardInterrupt:
+        reason, code = "interrupted", ExitCode.INTERRUPTED
+        sys.stderr.write("\nposecoach: stopped (Ctrl-C); writing a partial report\n")
+    except Exception:
+        # a crash must not lose what was analysed: write the partial report, then report the bug
+        finish(analysis, meta, report_path, reason="error", limits=limits)
+        raise
+    finally:
+        bar.close()
+        source.close()
+        if track is not None:
+            track.close()
+    return finish(analysis, meta, report_path, reason=reason, limits=limits), code

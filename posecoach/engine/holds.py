@@ -1,0 +1,73 @@
+"""Timing holds: the timer runs only while the posture is right.
+
+A break shorter than ``grace_s`` does not end the hold (its time is not counted); a longer one
+ends it at the moment the break began. Holds shorter than ``min_s`` are not reported.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from posecoach.engine.events import Event, HoldEnded, HoldRecord, HoldStarted
+
+
+class HoldTimer:
+    def __init__(self, target_s: float | None, min_s: float, grace_s: float) -> None:
+        self.target_s = target_s
+        self.min_s = min_s
+        self.grace_s = grace_s
+        self.holding = False
+        self.holds: list[HoldRecord] = []
+        self._start = 0.0
+        self._break_since: float | None = None
+        self._paused_s = 0.0
+        self._last_t = 0.0
+        self._sides: Counter[str] = Counter()
+
+    def elapsed(self, t: float) -> float:
+        """Seconds of good posture in the current hold (0 when not holding)."""
+        if not self.holding:
+            return 0.0
+        now = self._break_since if self._break_since is not None else t
+        return max(0.0, now - self._start - self._paused_s)
+
+    def update(self, t: float, ok: bool | None, side: str | None = None) -> list[Event]:
+        """``ok`` is the posture check: True, False, or None when it cannot be judged (treated
+        as a break, so an unseen posture never adds time)."""
+        events: list[Event] = []
+        self._last_t = t
+        if ok:
+            if not self.holding:
+                self.holding = True
+                self._start, self._paused_s, self._break_since = t, 0.0, None
+                self._sides.clear()
+                events.append(HoldStarted(t, side))
+            elif self._break_since is not None:
+                self._paused_s += t - self._break_since
+                self._break_since = None
+            if side:
+                self._sides[side] += 1
+        elif self.holding:
+            if self._break_since is None:
+                self._break_since = t
+            elif t - self._break_since > self.grace_s:
+                events.append(self._end(self._break_since))
+        return events
+
+    def _end(self, end_s: float) -> HoldEnded:
+        duration = max(0.0, end_s - self._start - self._paused_s)
+        self.holding = False
+        self._break_since = None
+        if duration < self.min_s:
+            return HoldEnded(end_s, None)
+        side = self._sides.most_common(1)[0][0] if self._sides else None
+        rec = HoldRecord(self._start, end_s, duration, side, self.target_s)
+        self.holds.append(rec)
+        return HoldEnded(end_s, rec)
+
+    def finish(self, t: float) -> list[Event]:
+        """Close a hold still running at the end of the set."""
+        if not self.holding:
+            return []
+        end = self._break_since if self._break_since is not None else t
+        return [self._end(end)]

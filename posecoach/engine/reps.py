@@ -1,0 +1,163 @@
+"""Counting reps with two thresholds (hysteresis), a debounce and a minimum duration.
+
+A rep leaves ``rest``, passes ``peak`` and comes back to ``rest``. Jitter around either
+threshold cannot make a rep: the metric has to travel the whole way between them. A crossing
+counts only once it has lasted ``debounce_s``; its time is the first frame of the crossing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from posecoach.engine.events import Event, RepCompleted, RepRecord, RepRejected
+from posecoach.spec.schema import Rep
+
+REST, MOVING, PEAK, RETURNING, WAIT_REST = "rest", "moving", "peak", "returning", "wait_rest"
+
+
+class RepCounter:
+    """Feeds on (time, metric value, side) triples; emits ``RepCompleted``/``RepRejected``."""
+
+    def __init__(self, rule: Rep) -> None:
+        self.rule = rule
+        self.sign = 1.0 if rule.direction == "up" else -1.0
+        self.rest_th = self.sign * rule.rest
+        self.peak_th = self.sign * rule.peak
+        self.state = REST
+        self.count = 0
+        self.by_side: Counter[str] = Counter()
+        self._pending: tuple[str, float] | None = None  # (target state, since)
+        self._last_rest_s = 0.0
+        self._last_valid_s: float | None = None
+        self._start_s = 0.0
+        self._peak_enter_s: float | None = None
+        self._peak_exit_s: float | None = None
+        self._peak_hold = 0.0
+        self._lo = math.inf
+        self._hi = -math.inf
+        self._sides: Counter[str] = Counter()
+
+    @property
+    def phase(self) -> str:
+        return REST if self.state == WAIT_REST else self.state
+
+    def norm(self, value: float) -> float:
+        """The metric in the rule's direction (larger = further into the rep)."""
+        if self.rule.side_from == "sign" and self.rule.sided:
+            value = abs(value)
+        return self.sign * value
+
+    def _debounced(self, target: str, cond: bool, t: float) -> float | None:
+        """The time the condition began, once it has held for ``debounce_s``; else None."""
+        if not cond:
+            if self._pending is not None and self._pending[0] == target:
+                self._pending = None
+            return None
+        if self._pending is None or self._pending[0] != target:
+            self._pending = (target, t)
+        since = self._pending[1]
+        if t - since >= self.rule.debounce_s - 1e-9:
+            self._pending = None
+            return since
+        return None
+
+    def _begin(self, start_s: float) -> None:
+        self.state = MOVING
+        self._start_s = start_s
+        self._peak_enter_s = self._peak_exit_s = None
+        self._peak_hold = 0.0
+        self._lo, self._hi = math.inf, -math.inf
+        self._sides.clear()
+
+    def update(self, t: float, value: float, side: str | None) -> list[Event]:
+        """Advance by one frame. ``value`` may be NaN (unknown): the state then holds, and a
+        rep whose metric stays unknown longer than ``max_gap_s`` is dropped."""
+        events: list[Event] = []
+        if math.isnan(value):
+            if (
+                self.state in (MOVING, PEAK, RETURNING)
+                and self._last_valid_s is not None
+                and t - self._last_valid_s > self.rule.max_gap_s
+            ):
+                events.append(RepRejected(t, "lost_track", self._start_s))
+                self.state = WAIT_REST
+                self._pending = None
+            return events
+        self._last_valid_s = t
+        v = self.norm(value)
+        if self.state in (MOVING, PEAK, RETURNING):
+            self._lo, self._hi = min(self._lo, value), max(self._hi, value)
+        if self.state == WAIT_REST:
+            if v <= self.rest_th:
+                self.state = REST
+                self._last_rest_s = t
+            return events
+        if self.state == REST:
+            if v <= self.rest_th:
+                self._last_rest_s = t
+            if self._debounced(MOVING, v > self.rest_th, t) is not None:
+                self._begin(self._last_rest_s)
+                self._lo, self._hi = value, value
+        elif self.state == MOVING:
+            if v <= self.rest_th:
+                self.state = REST
+                self._last_rest_s = t
+                self._pending = None
+                events.append(RepRejected(t, "not_far_enough", self._start_s))
+            elif (since := self._debounced(PEAK, v >= self.peak_th, t)) is not None:
+                self.state = PEAK
+                self._peak_enter_s = since
+        elif self.state == PEAK:
+            if side:
+                self._sides[side] += 1
+            if (since := self._debounced(RETURNING, v < self.peak_th, t)) is not None:
+                self.state = RETURNING
+                self._peak_exit_s = since
+                self._peak_hold += since - (self._peak_enter_s or since)
+        elif self.state == RETURNING:
+            if v >= self.peak_th:
+                self.state = PEAK
+                self._peak_enter_s = t
+                self._pending = None
+            elif (since := self._debounced(REST, v <= self.rest_th, t)) is not None:
+                events.extend(self._complete(since))
+                self.state = REST
+                self._last_rest_s = t
+        return events
+
+    def _complete(self, end_s: float) -> list[Event]:
+        duration = end_s - self._start_s
+        if duration < self.rule.min_duration_s:
+            return [RepRejected(end_s, "too_short", self._start_s)]
+        side = None
+        if self.rule.sided:
+            side = self._sides.most_common(1)[0][0] if self._sides else "unknown"
+            self.by_side[side] += 1
+        self.count += 1
+        rep = RepRecord(
+            number=self.count,
+            start_s=self._start_s,
+            end_s=end_s,
+            side=side,
+            peak_s=self._peak_enter_s,
+            peak_hold_s=self._peak_hold,
+            metric_min=self._lo,
+            metric_max=self._hi,
+        )
+        return [RepCompleted(end_s, rep)]
+
+    def finish(self, t: float) -> list[Event]:
+        """At the end of the set: a rep that reached its peak counts if the rule says so."""
+        if self.rule.count_at == "peak" and self.state in (PEAK, RETURNING):
+            if self.state == PEAK and self._peak_enter_s is not None:
+                self._peak_hold += t - self._peak_enter_s
+            self.state = REST
+            return self._complete(t)
+        return []
+
+    def peak_elapsed(self, t: float) -> float:
+        """Seconds held at the peak so far in the current rep (for a live hold timer)."""
+        if self.state == PEAK and self._peak_enter_s is not None:
+            return self._peak_hold + (t - self._peak_enter_s)
+        return self._peak_hold if self.state == RETURNING else 0.0

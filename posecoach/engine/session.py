@@ -1,0 +1,287 @@
+"""One exercise set: setup, reps or holds, faults; fed ``Features`` frame by frame.
+
+Phases: ``setup`` (getting into the start position; nothing is counted), then for rep
+exercises ``rest`` / ``moving`` / ``peak`` / ``returning``, for hold exercises ``rest`` / ``hold``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from posecoach.engine.conditions import evaluate, evaluate_all
+from posecoach.engine.events import (
+    Event, FaultRaised, FaultRecord, HoldEnded, HoldRecord, PainStopped, PoseFound, PoseLost,
+    RepCompleted, RepRecord, SetupCompleted,
+)
+from posecoach.engine.faults import BounceMonitor, FaultCheck, FaultMonitor, view_matches
+from posecoach.engine.holds import HoldTimer
+from posecoach.engine.reps import PEAK, RepCounter
+from posecoach.spec.schema import Spec
+from posecoach.types import Features
+
+POSE_LOST_AFTER_S = 0.5
+VIEW_ADVICE = {
+    "side": "Turn so the camera sees you from the side",
+    "front": "Face the camera",
+    "back": "Turn your back to the camera",
+    "above": "Place the camera above you",
+    "feet": "Place the camera at your feet",
+}
+
+
+@dataclass
+class FrameResult:
+    """What the engine made of one frame; what a live overlay draws."""
+
+    t_s: float
+    phase: str
+    events: list[Event]
+    reps: int
+    reps_by_side: dict[str, int]
+    hold_s: float
+    active_faults: list[FaultRecord]
+    setup_unmet: list[str] = field(default_factory=list)
+    view: str = "unknown"
+    view_ok: bool = True
+    main_value: float = float("nan")
+    has_pose: bool = True
+
+
+class Session:
+    """The engine for one set of one exercise. ``update`` per frame, ``finish`` at the end."""
+
+    def __init__(self, spec: Spec, *, baseline_metrics: frozenset[str] = frozenset(), on_setup=None) -> None:
+        self.spec = spec
+        self.baseline_metrics = baseline_metrics
+        self._on_setup = on_setup  # called when the start position is reached (baseline capture)
+        self.phase = "setup"
+        self.started_s: float | None = None
+        self.reps_counter = RepCounter(spec.rep) if spec.rep else None
+        if spec.hold is not None:
+            self.hold_timer = HoldTimer(spec.hold.target_s, spec.hold.min_s, spec.hold.grace_s)
+        elif spec.rep is not None and spec.rep.hold_s > 0:
+            # peak holds of a rep exercise are timed too; the peak threshold is the posture check
+            self.hold_timer = HoldTimer(spec.rep.hold_s, 0.5, spec.rep.debounce_s)
+        else:
+            self.hold_timer = None
+        self.faults = [FaultMonitor(f) for f in spec.faults]
+        self.bounce = BounceMonitor(spec.bounce) if spec.bounce else None
+        self.rules = FaultCheck("too_fast"), FaultCheck("short_hold")
+        self.reps: list[RepRecord] = []
+        self.events: list[Event] = []
+        self.frames = 0
+        self.frames_with_pose = 0
+        self.frames_out_of_order = 0
+        self.pose_gaps: list[tuple[float, float]] = []
+        self.view_time: dict[str, float] = {}
+        self.stop_reason = "completed"
+        self.pain_stop_s: float | None = None
+        self._setup_since: float | None = None
+        self._last_t: float | None = None
+        self._last_dt = 0.0
+        self._no_pose_since: float | None = None
+        self._pose_lost = False
+        self.first_t: float | None = None
+
+    # -- per frame -------------------------------------------------------------------------
+    def update(self, f: Features) -> FrameResult:
+        t = f.t_s
+        if self._last_t is not None and t <= self._last_t:
+            self.frames_out_of_order += 1
+            return self._result(t, [], f)
+        dt = 0.0 if self._last_t is None else min(t - self._last_t, 1.0)
+        self._last_dt = dt or self._last_dt
+        if self.first_t is None:
+            self.first_t = t
+        self._last_t = t
+        self.frames += 1
+        events: list[Event] = []
+        events += self._track_pose(t, f.has_pose)
+        if f.has_pose:
+            self.frames_with_pose += 1
+            self.view_time[f.view] = self.view_time.get(f.view, 0.0) + dt
+        unmet: list[str] = []
+        if self.phase == "setup":
+            events += self._setup(t, f, unmet)
+        else:
+            events += self._count(t, f)
+        phase = self.phase if self.phase == "setup" else self._phase()
+        for mon in self.faults:
+            events += mon.update(t, dt, phase, f.view, f.values)
+        if self.bounce is not None and self.phase != "setup":
+            in_range = phase in (PEAK, "hold")
+            events += self.bounce.update(t, dt, in_range, f.values.get(self.spec.main_metric, math.nan))
+        self.events.extend(events)
+        return self._result(t, events, f, unmet)
+
+    def _track_pose(self, t: float, has_pose: bool) -> list[Event]:
+        if has_pose:
+            self._no_pose_since = None
+            if self._pose_lost:
+                self._pose_lost = False
+                if self.pose_gaps:
+                    self.pose_gaps[-1] = (self.pose_gaps[-1][0], t)
+                return [PoseFound(t)]
+            return []
+        if self._no_pose_since is None:
+            self._no_pose_since = t
+        if not self._pose_lost and t - self._no_pose_since >= POSE_LOST_AFTER_S:
+            self._pose_lost = True
+            self.pose_gaps.append((self._no_pose_since, t))
+            return [PoseLost(self._no_pose_since)]
+        if self._pose_lost and self.pose_gaps:
+            self.pose_gaps[-1] = (self.pose_gaps[-1][0], t)
+        return []
+
+    def _setup(self, t: float, f: Features, unmet: list[str]) -> list[Event]:
+        if not f.has_pose:
+            unmet.append("Step into view: nobody is in the picture")
+            self._setup_since = None
+            return []
+        ok = True
+        for cond in self.spec.setup.require:
+            r = evaluate(cond, f.values)
+            if r is None and cond.metric in self.baseline_metrics:
+                continue
+            if not r:
+                ok = False
+                unmet.append(cond.message or self.spec.setup.message)
+                if r is None:
+                    unmet[-1] = "Move so the camera sees your whole body"
+        if self.reps_counter is not None and self.spec.rep.metric not in self.baseline_metrics:
+            v = f.values.get(self.spec.rep.metric, math.nan)
+            if math.isnan(v):
+                ok = False
+                unmet.append("Move so the camera sees your whole body")
+            elif self.reps_counter.norm(v) > self.reps_counter.rest_th:
+                ok = False
+                unmet.append(self.spec.setup.message)
+        if not view_matches(f.view, self.spec.view) and f.view != "unknown":
+            unmet.append(VIEW_ADVICE[self.spec.view[0]])
+        if not ok:
+            self._setup_since = None
+            return []
+        if self._setup_since is None:
+            self._setup_since = t
+        if t - self._setup_since >= self.spec.setup.hold_s - 1e-9:
+            self.phase = "active"
+            self.started_s = t
+            if self._on_setup is not None:
+                self._on_setup()
+            return [SetupCompleted(t)]
+        return []
+
+    def _phase(self) -> str:
+        if self.reps_counter is not None:
+            return self.reps_counter.phase
+        assert self.hold_timer is not None
+        return "hold" if self.hold_timer.holding else "rest"
+
+    def _count(self, t: float, f: Features) -> list[Event]:
+        events: list[Event] = []
+        if self.reps_counter is not None:
+            metric = self.spec.rep.metric
+            events += self.reps_counter.update(t, f.values.get(metric, math.nan), f.sides.get(metric))
+            if self.hold_timer is not None:
+                events += self.hold_timer.update(t, self.reps_counter.state == PEAK, f.sides.get(metric))
+            for ev in events:
+                if isinstance(ev, RepCompleted):
+                    self._finish_rep(ev.rep)
+        else:
+            hold = self.spec.hold
+            side = f.sides.get(hold.side_metric) if hold.side_metric else None
+            events += self.hold_timer.update(t, evaluate_all(hold.require, f.values), side)
+        return events
+
+    def _finish_rep(self, rep: RepRecord) -> None:
+        rule = self.spec.rep
+        if rule.too_fast_s > 0 and rep.duration_s < rule.too_fast_s:
+            self.rules[0].records.append(
+                FaultRecord("too_fast", rep.start_s, rep.end_s, f"Slow down: take at least {rule.too_fast_s:g} s for each rep")
+            )
+        if rule.hold_s > 0 and rep.peak_hold_s < 0.8 * rule.hold_s:
+            self.rules[1].records.append(
+                FaultRecord("short_hold", rep.peak_s or rep.start_s, rep.end_s, f"Hold the position for about {rule.hold_s:g} s")
+            )
+        self.reps.append(rep)
+
+    # -- control ----------------------------------------------------------------------------
+    def pain_stop(self, t: float) -> None:
+        """End the set at once because of pain; recorded in the report."""
+        self.pain_stop_s = t
+        self.stop_reason = "pain"
+        self.events.append(PainStopped(t))
+
+    def finish(self, reason: str | None = None) -> None:
+        """Close running holds and faults. Safe to call more than once."""
+        if reason and self.stop_reason == "completed":
+            self.stop_reason = reason
+        t = self._last_t if self._last_t is not None else 0.0
+        if self.reps_counter is not None and self.phase != "setup":
+            for ev in self.reps_counter.finish(t):
+                self.events.append(ev)
+                if isinstance(ev, RepCompleted):
+                    self._finish_rep(ev.rep)
+        if self.hold_timer is not None:
+            self.events += self.hold_timer.finish(t)
+        for mon in [*self.faults, *([self.bounce] if self.bounce else [])]:
+            self.events += mon.close(t)
+        for rep in self.reps:
+            rep.faults = sorted(
+                {r.id for r in self.fault_records() if r.start_s < rep.end_s and (r.end_s or t) > rep.start_s}
+            )
+
+    # -- queries ----------------------------------------------------------------------------
+    @property
+    def count(self) -> int:
+        if self.reps_counter is not None:
+            return self.reps_counter.count
+        return len(self.hold_timer.holds)
+
+    @property
+    def by_side(self) -> dict[str, int]:
+        if self.reps_counter is not None:
+            return dict(self.reps_counter.by_side)
+        out: dict[str, int] = {}
+        for h in self.hold_timer.holds:
+            out[h.side or "unknown"] = out.get(h.side or "unknown", 0) + 1
+        return out
+
+    @property
+    def holds(self) -> list[HoldRecord]:
+        return list(self.hold_timer.holds) if self.hold_timer is not None else []
+
+    def fault_checks(self) -> list[FaultCheck]:
+        checks = [m.check for m in self.faults]
+        if self.bounce is not None:
+            checks.append(self.bounce.check)
+        if self.spec.rep is not None and self.spec.rep.too_fast_s > 0:
+            checks.append(self.rules[0])
+        if self.spec.rep is not None and self.spec.rep.hold_s > 0:
+            checks.append(self.rules[1])
+        return checks
+
+    def fault_records(self) -> list[FaultRecord]:
+        recs = [r for c in self.fault_checks() for r in c.records]
+        return sorted(recs, key=lambda r: r.start_s)
+
+    def _result(self, t: float, events: list[Event], f: Features, unmet: list[str] | None = None) -> FrameResult:
+        active = [m.active for m in self.faults if m.active is not None]
+        if self.bounce is not None and self.bounce.active is not None:
+            active.append(self.bounce.active)
+        hold_s = self.hold_timer.elapsed(t) if self.hold_timer is not None else 0.0
+        return FrameResult(
+            t_s=t,
+            phase=self.phase if self.phase == "setup" else self._phase(),
+            events=events,
+            reps=self.count,
+            reps_by_side=self.by_side,
+            hold_s=hold_s,
+            active_faults=active,
+            setup_unmet=unmet or [],
+            view=f.view,
+            view_ok=view_matches(f.view, self.spec.view),
+            main_value=f.values.get(self.spec.main_metric, math.nan),
+            has_pose=f.has_pose,
+        )

@@ -1,0 +1,69 @@
+"""Errors the user can cause and fix, each with its own documented exit code.
+
+Every expected failure is a ``PosecoachError`` whose message is one line saying what went wrong,
+where, and what to do. The CLI prints it and exits with ``exit_code``; anything else is a bug.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes of the ``posecoach`` command (documented in the README)."""
+
+    OK = 0
+    ERROR = 1  #: unexpected internal error (a bug)
+    USAGE = 2  #: bad command-line arguments
+    INPUT = 3  #: the video or track cannot be opened or read, or is empty
+    SPEC = 4  #: an exercise spec, profile or routine is invalid, or the exercise is unknown
+    MODEL = 5  #: the pose model cannot be found or obtained
+    NO_PERSON = 6  #: nobody was found in the video
+    CAMERA = 7  #: no camera, the camera disconnected, or no display for the live window
+    INTERRUPTED = 130  #: stopped with Ctrl-C (a partial report was still written)
+
+
+class PosecoachError(Exception):
+    """Base of the errors a user can fix. ``str(err)`` is one line."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+
+
+class UsageError(PosecoachError):
+    exit_code = ExitCode.USAGE
+
+
+class VideoOpenError(PosecoachError, OSError):
+    """A video file is missing, unreadable, empty or not a video."""
+
+    exit_code = ExitCode.INPUT
+
+
+class TrackError(PosecoachError, ValueError):
+    """A landmark track file is not readable or not in the track format."""
+
+    exit_code = ExitCode.INPUT
+
+
+class SpecError(PosecoachError, ValueError):
+    """An exercise spec (or profile, or routine) is invalid; the message names file and place."""
+
+    exit_code = ExitCode.SPEC
+
+
+class UnknownExerciseError(SpecError, LookupError):
+    pass
+
+
+class ModelError(PosecoachError, OSError):
+    """The pose model is missing and could not be obtained."""
+
+    exit_code = ExitCode.MODEL
+
+
+class NoPersonError(PosecoachError):
+    exit_code = ExitCode.NO_PERSON
+
+
+class CameraError(PosecoachError, OSError):
+    exit_code = ExitCode.CAMERA

@@ -1,0 +1,232 @@
+"""Spec metrics from landmarks: pure numpy, no OpenCV or MediaPipe.
+
+Conventions (one place for all of them):
+- Points are taken in pixels (``x * width``, ``y * height``) so angles are true to the image's
+  aspect ratio. Image y grows downwards; every "up" in a metric means towards the top of the image.
+- ``joint_angle``: the angle at the middle point between the two limbs, 0-180 degrees
+  (180 = straight). ``segment_angle``: the segment's angle to the image horizontal or vertical,
+  0-90 degrees, whichever way the person faces.
+- Lengths are divided by the body scale: the median torso length (shoulder to hip) over the last
+  three seconds, so thresholds do not depend on how far the camera is.
+- A metric whose landmarks are unknown (NaN) is NaN; nothing guesses.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import numpy as np
+
+from posecoach import landmarks as lm
+from posecoach.spec.schema import Displacement, Distance, JointAngle, Lateral, LineOffset, Offset, SegmentAngle, Spec
+from posecoach.types import Features, PoseFrame
+
+_I = lm.INDEX
+_NAN = float("nan")
+
+
+def joint_angle_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
+    """Angle ABC at ``b`` in degrees, 0-180; NaN if any point is NaN or a limb has no length."""
+    v1, v2 = a - b, c - b
+    n1, n2 = math.hypot(v1[0], v1[1]), math.hypot(v2[0], v2[1])
+    if not (n1 > 1e-9 and n2 > 1e-9):
+        return _NAN
+    cos = (v1[0] * v2[0] + v1[1] * v2[1]) / (n1 * n2)
+    return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
+
+
+def segment_angle_deg(a: np.ndarray, b: np.ndarray, reference: str) -> float:
+    """Angle of segment AB to the image horizontal (or vertical), 0-90 degrees; NaN if unknown."""
+    dx, dy = abs(b[0] - a[0]), abs(b[1] - a[1])
+    if not (dx + dy > 1e-9):
+        return _NAN
+    to_horizontal = math.degrees(math.atan2(dy, dx))
+    return to_horizontal if reference == "horizontal" else 90.0 - to_horizontal
+
+
+class _Points:
+    """Pixel positions and visibilities of one frame, with generic-name resolution."""
+
+    __slots__ = ("xy", "vis")
+
+    def __init__(self, frame: PoseFrame) -> None:
+        assert frame.landmarks is not None
+        self.xy = frame.landmarks[:, :2] * (frame.width, frame.height)
+        self.vis = frame.landmarks[:, 3]
+
+    def get(self, name: str, side: str) -> np.ndarray:
+        name = lm.resolve(name, side)
+        if name.startswith("mid_"):
+            base = name[4:]
+            left, right = self.xy[_I[f"left_{base}"]], self.xy[_I[f"right_{base}"]]
+            if np.isnan(left[0]):
+                return right
+            if np.isnan(right[0]):
+                return left
+            return (left + right) / 2.0
+        return self.xy[_I[name]]
+
+    def visibility(self, names: tuple[str, ...], side: str) -> float:
+        total = 0.0
+        for name in names:
+            n = lm.resolve(name, side)
+            if n in _I:
+                v = self.vis[_I[n]]
+                total += 0.0 if math.isnan(self.xy[_I[n], 0]) else float(v)
+        return total
+
+
+class FeatureExtractor:
+    """Computes every metric of a spec, frame by frame (stateful: body scale, baselines, view).
+
+    Call ``set_baseline()`` when the set starts (the engine does, when the start position is
+    reached); ``displacement`` metrics are NaN before that.
+    """
+
+    SCALE_WINDOW_S = 3.0
+    BASELINE_FRAMES = 10
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self._scales: deque[tuple[float, float]] = deque()
+        self._scale = _NAN
+        self._recent: deque[dict[str, np.ndarray]] = deque(maxlen=self.BASELINE_FRAMES)
+        self._baseline: dict[str, np.ndarray] | None = None
+        self._view = "unknown"
+        self._view_ratio = _NAN
+        self._disp_points = sorted(
+            {(m.point, s) for m in spec.metrics.values() if isinstance(m, Displacement) for s in lm.SIDES}
+        )
+
+    # -- state ------------------------------------------------------------------------------
+    @property
+    def body_scale_px(self) -> float:
+        return self._scale
+
+    @property
+    def has_baseline(self) -> bool:
+        return self._baseline is not None
+
+    def baseline_metrics(self) -> frozenset[str]:
+        """Metrics that need the start-of-set position."""
+        return frozenset(k for k, m in self.spec.metrics.items() if isinstance(m, Displacement))
+
+    def set_baseline(self) -> None:
+        """Take the start-of-set positions: the median of the last few frames' points."""
+        if not self._recent:
+            return
+        keys = self._recent[-1].keys()
+        self._baseline = {k: np.nanmedian(np.stack([r[k] for r in self._recent]), axis=0) for k in keys}
+
+    def clear_baseline(self) -> None:
+        self._baseline = None
+
+    # -- per frame --------------------------------------------------------------------------
+    def _update_scale(self, pts: _Points, t_s: float) -> None:
+        torso = [
+            math.hypot(*(pts.get("shoulder", s) - pts.get("hip", s))) for s in lm.SIDES
+        ]
+        torso = [t for t in torso if not math.isnan(t) and t > 0]
+        if torso:
+            self._scales.append((t_s, max(torso)))
+        while self._scales and self._scales[0][0] < t_s - self.SCALE_WINDOW_S:
+            self._scales.popleft()
+        if self._scales:
+            self._scale = float(np.median([v for _, v in self._scales]))
+
+    def _update_view(self, pts: _Points) -> None:
+        widths = [
+            math.hypot(*(pts.get(f"left_{p}", "left") - pts.get(f"right_{p}", "right"))) for p in ("shoulder", "hip")
+        ]
+        widths = [w for w in widths if not math.isnan(w)]
+        if not widths or not self._scale > 0:
+            return
+        ratio = max(widths) / self._scale
+        self._view_ratio = ratio if math.isnan(self._view_ratio) else 0.8 * self._view_ratio + 0.2 * ratio
+        # hysteresis between the two bands keeps the view from flickering
+        if self._view_ratio < 0.45:
+            self._view = "side"
+        elif self._view_ratio > 0.6:
+            self._view = "frontal"
+
+    def _metric(self, name: str, pts: _Points) -> tuple[float, str]:
+        m = self.spec.metrics[name]
+        if isinstance(m, Lateral):
+            a, b = pts.get(m.across[0], "left"), pts.get(m.across[1], "right")
+            p = pts.get(m.point, "left")
+            axis = a - b
+            norm = math.hypot(axis[0], axis[1])
+            if not norm > 1e-9:
+                return _NAN, ""
+            value = float(((p - (a + b) / 2.0) @ axis) / (norm * norm))
+            return value, ("left" if value > 0 else "right") if not math.isnan(value) else ""
+        names = (m.point,) if isinstance(m, Displacement) else (m.point, *m.line) if isinstance(m, LineOffset) else m.points
+        if m.side in ("left", "right"):
+            return self._one(m, pts, m.side), m.side
+        left, right = self._one(m, pts, "left"), self._one(m, pts, "right")
+        if m.side == "visible":
+            vl, vr = pts.visibility(names, "left"), pts.visibility(names, "right")
+            first, second = ("left", "right") if vl >= vr else ("right", "left")
+            chosen = left if first == "left" else right
+            if math.isnan(chosen):
+                return (right, "right") if first == "left" else (left, "left")
+            return chosen, first
+        if math.isnan(left) or math.isnan(right):
+            if m.side == "mean":
+                return _NAN, ""
+            return (right, "right") if math.isnan(left) else (left, "left")
+        if m.side == "mean":
+            return (left + right) / 2.0, ""
+        if m.side == "max":
+            return (left, "left") if left >= right else (right, "right")
+        return (left, "left") if left <= right else (right, "right")
+
+    def _one(self, m: object, pts: _Points, side: str) -> float:
+        scale = self._scale
+        if isinstance(m, JointAngle):
+            return joint_angle_deg(*(pts.get(p, side) for p in m.points))
+        if isinstance(m, SegmentAngle):
+            return segment_angle_deg(pts.get(m.points[0], side), pts.get(m.points[1], side), m.reference)
+        if isinstance(m, Distance):
+            d = pts.get(m.points[0], side) - pts.get(m.points[1], side)
+            return math.hypot(d[0], d[1]) / scale
+        if isinstance(m, Offset):
+            d = pts.get(m.points[0], side) - pts.get(m.points[1], side)
+            return (-d[1] if m.axis == "up" else abs(d[0])) / scale
+        if isinstance(m, LineOffset):
+            a, b, p = pts.get(m.line[0], side), pts.get(m.line[1], side), pts.get(m.point, side)
+            d = b - a
+            n = np.array([d[1], -d[0]]) if d[0] >= 0 else np.array([-d[1], d[0]])  # normal pointing up
+            norm = math.hypot(n[0], n[1])
+            return float((p - a) @ n) / (norm * scale) if norm > 1e-9 else _NAN
+        if isinstance(m, Displacement):
+            if self._baseline is None:
+                return _NAN
+            d = pts.get(m.point, side) - self._baseline[f"{m.point}:{side}"]
+            if m.axis == "up":
+                return -d[1] / scale
+            if m.axis == "down":
+                return d[1] / scale
+            if m.axis == "horizontal":
+                return abs(d[0]) / scale
+            return math.hypot(d[0], d[1]) / scale
+        raise TypeError(f"unknown metric {m!r}")
+
+    def compute(self, frame: PoseFrame) -> Features:
+        """The metrics of one frame (NaN for all of them when nobody is in view)."""
+        if frame.landmarks is None:
+            return Features(frame.index, frame.timestamp_ms, False, {k: _NAN for k in self.spec.metrics}, {}, self._view)
+        pts = _Points(frame)
+        self._update_scale(pts, frame.t_s)
+        self._update_view(pts)
+        if self._disp_points:
+            self._recent.append({f"{p}:{s}": pts.get(p, s).copy() for p, s in self._disp_points})
+        values: dict[str, float] = {}
+        sides: dict[str, str] = {}
+        for name in self.spec.metrics:
+            v, s = self._metric(name, pts)
+            values[name] = float(v)
+            if s:
+                sides[name] = s
+        return Features(frame.index, frame.timestamp_ms, True, values, sides, self._view)

@@ -1,0 +1,166 @@
+"""Session reports: one JSON document (with a schema version) plus CSV files of reps and faults.
+
+Files are written atomically (a temporary file renamed over the old one), so a report on disk is
+always complete and valid, even if the process dies while writing the next one.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from posecoach import __version__
+from posecoach.engine.session import Session
+from posecoach.spec.schema import Spec
+
+SCHEMA = "posecoach.report"
+SCHEMA_VERSION = 1
+
+
+def _r(x: float | None, nd: int = 2) -> float | None:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return None
+    return round(float(x), nd)
+
+
+def build_report(spec: Spec, session: Session, source: dict[str, Any], *, limits: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The report of one set as a JSON-ready dict."""
+    end_t = session._last_t if session._last_t is not None else 0.0
+    start_t = session.first_t if session.first_t is not None else 0.0
+    complete = session.stop_reason in ("completed", "user")
+    report: dict[str, Any] = {
+        "schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "posecoach_version": __version__,
+        "exercise": spec.id,
+        "exercise_name": spec.name,
+        "source": source,
+        "status": "complete" if complete else "partial",
+        "stop": {"reason": session.stop_reason, "t_s": _r(session.pain_stop_s if session.pain_stop_s is not None else end_t)},
+        "duration_s": _r(end_t - start_t),
+        "setup_completed_s": _r(session.started_s),
+        "dose": spec.dose.model_dump(exclude_none=True),
+        "reps": session.count,
+        "holds": [
+            {"start_s": _r(h.start_s), "end_s": _r(h.end_s), "duration_s": _r(h.duration_s), "side": h.side,
+             "target_s": h.target_s, "reached_target": h.reached_target}
+            for h in session.holds
+        ],
+        "faults": [
+            {"id": f.id, "start_s": _r(f.start_s), "end_s": _r(f.end_s if f.end_s is not None else end_t),
+             "message": f.message, "severity": f.severity}
+            for f in session.fault_records()
+        ],
+        "fault_checks": [
+            {"id": c.id, "status": c.status, "judged_s": _r(c.judged_s, 1),
+             "not_judged_s": _r(c.not_judged_view_s + c.not_judged_landmarks_s, 1), "reason": c.reason,
+             "count": len(c.records)}
+            for c in session.fault_checks()
+        ],
+        "not_checked": list(spec.not_checked),
+        "rep_details": [
+            {"number": r.number, "side": r.side, "start_s": _r(r.start_s), "end_s": _r(r.end_s),
+             "duration_s": _r(r.duration_s), "peak_hold_s": _r(r.peak_hold_s), "metric": spec.main_metric,
+             "metric_min": _r(r.metric_min), "metric_max": _r(r.metric_max),
+             "range_of_motion": _r(r.range_of_motion), "faults": list(r.faults)}
+            for r in session.reps
+        ],
+        "frames": session.frames,
+        "frames_with_pose": session.frames_with_pose,
+        "frames_out_of_order": session.frames_out_of_order,
+        "pose_gaps": [{"start_s": _r(a), "end_s": _r(b)} for a, b in session.pose_gaps],
+        "view": {"expected": list(spec.view), "detected_s": {k: _r(v, 1) for k, v in sorted(session.view_time.items())}},
+        "limits": limits or {"profile": None},
+    }
+    if spec.sided:
+        report["reps_by_side"] = {"left": session.by_side.get("left", 0), "right": session.by_side.get("right", 0),
+                                  **{k: v for k, v in session.by_side.items() if k not in ("left", "right")}}
+    if session.pain_stop_s is not None:
+        report["pain_stop"] = {"t_s": _r(session.pain_stop_s),
+                               "advice": "Stop the exercises for now and ask your physiotherapist or doctor before doing them again."}
+    return report
+
+
+def _atomic_write(path: Path, write) -> None:  # type: ignore[no-untyped-def]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            write(fh)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def csv_paths(json_path: Path) -> tuple[Path, Path]:
+    stem = json_path.with_suffix("")
+    return stem.with_name(stem.name + ".reps.csv"), stem.with_name(stem.name + ".faults.csv")
+
+
+def write_report(report: dict[str, Any], path: Path) -> list[Path]:
+    """Write the JSON report and, beside it, ``<name>.reps.csv`` and ``<name>.faults.csv``."""
+    path = Path(path)
+    _atomic_write(path, lambda fh: json.dump(report, fh, indent=2))
+    reps_csv, faults_csv = csv_paths(path)
+    rep_cols = ["number", "side", "start_s", "end_s", "duration_s", "peak_hold_s", "metric", "metric_min",
+                "metric_max", "range_of_motion", "faults"]
+
+    def reps(fh) -> None:  # type: ignore[no-untyped-def]
+        w = csv.writer(fh)
+        w.writerow(rep_cols)
+        for r in report["rep_details"]:
+            w.writerow([";".join(r[c]) if c == "faults" else r[c] for c in rep_cols])
+
+    def faults(fh) -> None:  # type: ignore[no-untyped-def]
+        w = csv.writer(fh)
+        cols = ["id", "start_s", "end_s", "severity", "message"]
+        w.writerow(cols)
+        for f in report["faults"]:
+            w.writerow([f[c] for c in cols])
+
+    _atomic_write(reps_csv, reps)
+    _atomic_write(faults_csv, faults)
+    return [path, reps_csv, faults_csv]
+
+
+def summary_text(report: dict[str, Any]) -> str:
+    """A short readable summary for the terminal."""
+    lines = [f"{report['exercise_name']} ({report['exercise']})"]
+    dose = report.get("dose", {})
+    target = dose.get("reps") or dose.get("holds")
+    reps_line = f"  reps: {report['reps']}" + (f" of {target}" + (" per side" if dose.get("per_side") else "") if target else "")
+    if "reps_by_side" in report:
+        reps_line += "  (" + ", ".join(f"{k} {v}" for k, v in report["reps_by_side"].items()) + ")"
+    lines.append(reps_line)
+    for i, r in enumerate(report["rep_details"], 1):
+        side = f" {r['side']}" if r["side"] else ""
+        faults = f"  faults: {', '.join(r['faults'])}" if r["faults"] else ""
+        rom = f"  range {r['range_of_motion']:g}" if r["range_of_motion"] is not None else ""
+        lines.append(f"    rep {i}{side}: {r['start_s']:.1f}-{r['end_s']:.1f} s ({r['duration_s']:.1f} s){rom}{faults}")
+    for h in report["holds"]:
+        tgt = f" of {h['target_s']:g} s" if h["target_s"] else ""
+        lines.append(f"  hold: {h['start_s']:.1f}-{h['end_s']:.1f} s, {h['duration_s']:.1f} s{tgt}")
+    if report["faults"]:
+        lines.append("  form faults:")
+        for f in report["faults"]:
+            lines.append(f"    {f['start_s']:.1f}-{f['end_s']:.1f} s  {f['id']}: {f['message']}")
+    else:
+        lines.append("  form faults: none seen")
+    unjudged = [c for c in report["fault_checks"] if c["status"] in ("not judged", "partly judged")]
+    for c in unjudged:
+        lines.append(f"    {c['id']}: {c['status']} ({c['reason']})")
+    for note in report.get("not_checked", []):
+        lines.append(f"  not checked: {note}")
+    pct = 100.0 * report["frames_with_pose"] / report["frames"] if report["frames"] else 0.0
+    lines.append(f"  frames: {report['frames']}, with a person: {report['frames_with_pose']} ({pct:.0f}%)")
+    if report.get("pain_stop"):
+        lines.append(f"  PAIN STOP at {report['pain_stop']['t_s']} s. {report['pain_stop']['advice']}")
+    if report["status"] == "partial":
+        lines.append(f"  (partial report: stopped by {report['stop']['reason']} at {report['stop']['t_s']} s)")
+    return "\n".join(lines)

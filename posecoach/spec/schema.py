@@ -1,0 +1,244 @@
+"""The exercise spec language: frozen, validated objects parsed from shallow TOML.
+
+A spec is data a physiotherapist can read and edit. Nothing in it is evaluated as code: conditions
+are (metric, operator, value) triples, metrics are one of a fixed set of geometric types.
+Conventions: angles in degrees; image y grows downwards but ``up`` always means towards the top
+of the image; distances are divided by the body scale (the torso length, shoulder to hip), so
+``0.1`` is a tenth of a torso.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SCHEMA_VERSION = 1
+
+View = Literal["side", "front", "back", "above", "feet"]
+Side = Literal["left", "right", "visible", "mean", "max", "min"]
+Op = Literal["<", ">", "between", "outside"]
+Phase = Literal["setup", "rest", "moving", "peak", "returning", "hold", "any"]
+Reference = Literal["vertical", "horizontal"]
+Axis = Literal["up", "down", "horizontal", "any"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class JointAngle(_Model):
+    """Angle at the middle point, in degrees (0-180), measured in the image plane."""
+
+    type: Literal["joint_angle"]
+    points: tuple[str, str, str]
+    side: Side = "visible"
+    label: str = ""
+
+
+class SegmentAngle(_Model):
+    """Angle of the segment points[0] -> points[1] against the image vertical or horizontal (0-90).
+
+    ``horizontal`` is the floor line for a camera held level: 0 means the segment lies flat.
+    """
+
+    type: Literal["segment_angle"]
+    points: tuple[str, str]
+    reference: Reference
+    side: Side = "visible"
+    label: str = ""
+
+
+class Distance(_Model):
+    """Distance between two points divided by the body scale."""
+
+    type: Literal["distance"]
+    points: tuple[str, str]
+    side: Side = "visible"
+    label: str = ""
+
+
+class Offset(_Model):
+    """Signed offset of points[0] from points[1] along ``axis`` ("up": how far above), per body scale."""
+
+    type: Literal["offset"]
+    points: tuple[str, str]
+    axis: Literal["up", "horizontal"]
+    side: Side = "visible"
+    label: str = ""
+
+
+class Displacement(_Model):
+    """Movement of a point from where it was when the set started, per body scale.
+
+    ``up``/``down`` are signed (positive in that direction); ``horizontal`` and ``any`` are
+    magnitudes. This is how "the hips rise off the floor" is measured.
+    """
+
+    type: Literal["displacement"]
+    point: str
+    axis: Axis
+    side: Side = "visible"
+    label: str = ""
+
+
+class Lateral(_Model):
+    """Signed shift of ``point`` across the body, along the line right->left of the ``across`` pair.
+
+    Positive means towards the person's left, negative towards their right, as a fraction of the
+    distance between the pair (for example knees rolling to one side, measured across the hips).
+    """
+
+    type: Literal["lateral"]
+    point: str
+    across: tuple[str, str] = ("left_hip", "right_hip")
+    label: str = ""
+
+
+class LineOffset(_Model):
+    """Signed distance of ``point`` from the line through ``line[0]`` and ``line[1]``, per body
+    scale; positive when the point is above the line in the image (for example the hips rising
+    above the shoulder-knee line when the back over-arches in a bridge)."""
+
+    type: Literal["line_offset"]
+    point: str
+    line: tuple[str, str]
+    side: Side = "visible"
+    label: str = ""
+
+
+Metric = Annotated[
+    JointAngle | SegmentAngle | Distance | Offset | Displacement | Lateral | LineOffset, Field(discriminator="type")
+]
+
+
+class Condition(_Model):
+    """``metric op value``: ``<``, ``>``, ``between [lo, hi]`` or ``outside [lo, hi]``."""
+
+    metric: str
+    op: Op
+    value: float | tuple[float, float]
+    message: str = ""
+
+    @model_validator(mode="after")
+    def _value_fits_op(self) -> Condition:
+        ranged = self.op in ("between", "outside")
+        if ranged and not isinstance(self.value, tuple):
+            raise ValueError(f"op {self.op!r} needs value = [low, high]")
+        if not ranged and isinstance(self.value, tuple):
+            raise ValueError(f"op {self.op!r} needs a single number as value")
+        if ranged and self.value[0] > self.value[1]:  # type: ignore[index]
+            raise ValueError("value = [low, high] needs low <= high")
+        return self
+
+
+class Dose(_Model):
+    reps: int | None = Field(default=None, ge=1, le=100)
+    holds: int | None = Field(default=None, ge=1, le=100)
+    hold_s: float | None = Field(default=None, gt=0, le=600)
+    sets: int = Field(default=1, ge=1, le=10)
+    per_side: bool = False
+    note: str = ""
+
+
+class Setup(_Model):
+    """The start position: counting starts once every condition holds for ``hold_s``."""
+
+    require: tuple[Condition, ...] = ()
+    hold_s: float = Field(default=1.0, ge=0, le=30)
+    message: str = "Get into the start position"
+
+
+class Rep(_Model):
+    """A rep leaves ``rest``, passes ``peak`` and comes back to ``rest`` (two thresholds)."""
+
+    metric: str
+    direction: Literal["up", "down"]
+    rest: float
+    peak: float
+    min_duration_s: float = Field(default=0.6, ge=0, le=60)
+    too_fast_s: float = Field(default=0.0, ge=0, le=60)
+    hold_s: float = Field(default=0.0, ge=0, le=120)
+    sided: bool = False
+    side_from: Literal["metric", "sign"] = "metric"
+    #: "return": a rep counts once back at rest. "peak": it counts once the peak is reached, so a
+    #: cycle the recording cuts short on its way back (cat-cow ending in cow) still counts.
+    count_at: Literal["return", "peak"] = "return"
+    max_gap_s: float = Field(default=1.0, gt=0, le=10)
+    debounce_s: float = Field(default=0.1, ge=0, le=5)
+
+    @model_validator(mode="after")
+    def _thresholds_ordered(self) -> Rep:
+        if self.direction == "up" and not self.peak > self.rest:
+            raise ValueError("direction 'up' needs peak > rest")
+        if self.direction == "down" and not self.peak < self.rest:
+            raise ValueError("direction 'down' needs peak < rest")
+        return self
+
+
+class Hold(_Model):
+    """A hold's timer runs only while every condition holds; breaks shorter than ``grace_s`` are bridged."""
+
+    require: tuple[Condition, ...] = Field(min_length=1)
+    target_s: float = Field(gt=0, le=600)
+    min_s: float = Field(default=2.0, ge=0, le=600)
+    grace_s: float = Field(default=0.7, ge=0, le=10)
+    sided: bool = False
+    side_metric: str | None = None
+
+
+class Bounce(_Model):
+    """Bouncing at end range: ``min_reversals`` direction changes larger than ``amplitude``
+    within ``window_s`` while at the peak (or holding)."""
+
+    window_s: float = Field(default=1.5, gt=0, le=10)
+    min_reversals: int = Field(default=3, ge=2, le=20)
+    amplitude: float = Field(default=4.0, gt=0)
+    message: str = "No bouncing: ease into the stretch and stay still"
+
+
+class Fault(_Model):
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    message: str = Field(min_length=1)
+    when: tuple[Condition, ...] = Field(min_length=1)
+    phases: tuple[Phase, ...] = ("any",)
+    views: tuple[View, ...] = ("side",)
+    debounce_s: float = Field(default=0.3, ge=0, le=10)
+    severity: Literal["info", "warning", "stop"] = "warning"
+
+
+class Spec(_Model):
+    schema_version: Literal[1]
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    name: str = Field(min_length=1)
+    source: str = ""
+    view: tuple[View, ...] = Field(min_length=1)
+    position: Literal["supine", "prone", "all_fours", "kneeling", "half_kneeling", "seated", "standing"]
+    instructions: str = Field(min_length=1)
+    get_down: str = ""
+    get_up: str = ""
+    checked: tuple[str, ...] = ()
+    not_checked: tuple[str, ...] = ()
+    dose: Dose
+    metrics: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], Metric] = Field(min_length=1)
+    setup: Setup = Setup()
+    rep: Rep | None = None
+    hold: Hold | None = None
+    bounce: Bounce | None = None
+    faults: tuple[Fault, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        """"reps" or "hold"."""
+        return "reps" if self.rep is not None else "hold"
+
+    @property
+    def sided(self) -> bool:
+        return bool((self.rep and self.rep.sided) or (self.hold and self.hold.sided))
+
+    @property
+    def main_metric(self) -> str:
+        if self.rep is not None:
+            return self.rep.metric
+        assert self.hold is not None
+        return self.hold.require[0].metric
