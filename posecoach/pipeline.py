@@ -48,8 +48,9 @@ class Step:
 class Analysis:
     """Runs the engine for one exercise set over a stream of poses."""
 
-    def __init__(self, spec: Spec, *, smoother: Smoother | None = None) -> None:
+    def __init__(self, spec: Spec, *, smoother: Smoother | None = None, limits: dict[str, Any] | None = None) -> None:
         self.spec = spec
+        self.limits = limits  # the personal limits in force, recorded in the report
         self.smoother = smoother or Smoother()
         self.features = FeatureExtractor(spec)
         self.session = Session(spec, baseline_metrics=self.features.baseline_metrics(),
@@ -61,8 +62,11 @@ class Analysis:
         feats = self.features.compute(pose)
         return Step(raw, pose, feats, self.session.update(feats))
 
-    def report(self, source: dict[str, Any], limits: dict[str, Any] | None = None) -> dict[str, Any]:
-        return build_report(self.spec, self.session, source, limits=limits)
+    def finish(self, reason: str | None = None) -> None:
+        self.session.finish(reason)
+
+    def report(self, source: dict[str, Any]) -> dict[str, Any]:
+        return build_report(self.spec, self.session, source, limits=self.limits)
 
 
 class Progress:
@@ -118,20 +122,19 @@ def run_frames(
     return n
 
 
-def analyze_track(track_path: Path, spec: Spec) -> tuple[Analysis, dict[str, Any]]:
-    """Re-run the engine on a saved landmark track (no model). Returns the analysis and header."""
+def analyze_track(track_path: Path, analysis: Analysis) -> dict[str, Any]:
+    """Re-run the engine on a saved landmark track (no model). Returns the track's header."""
     header = read_header(track_path)
-    analysis = Analysis(spec)
     for pose in read_frames(track_path):
         analysis.step_pose(pose)
-    return analysis, header
+    return header
 
 
-def finish(analysis: Analysis, source: dict[str, Any], report_path: Path | None, *, reason: str | None = None,
-           limits: dict[str, Any] | None = None) -> dict[str, Any]:
+def finish(analysis: Analysis, source: dict[str, Any], report_path: Path | None, *,
+           reason: str | None = None) -> dict[str, Any]:
     """Close the set, build the report and write it (when a path is given)."""
-    analysis.session.finish(reason)
-    report = analysis.report(source, limits)
+    analysis.finish(reason)
+    report = analysis.report(source)
     if report_path is not None:
         write_report(report, report_path)
     return report

@@ -30,30 +30,32 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def load_exercise(name: str, profile: Path | None):  # type: ignore[no-untyped-def]
-    """The spec to use and the limits record for the report (profile applied when given)."""
-    spec = find_spec(name)
-    if profile is None:
-        return spec, None
-    from posecoach.spec.profile import apply_profile  # optional feature module
+def make_analysis(exercise: str, profile: Path | None = None) -> Analysis:
+    """The engine for ``--exercise`` (an id or a spec file), with a personal profile applied.
+    ``live``, ``replay`` and ``analyze`` all build their engine here."""
+    spec = find_spec(exercise)
+    limits = None
+    if profile is not None:
+        from posecoach.spec.profile import apply_profile
 
-    return apply_profile(spec, profile)
+        spec, limits = apply_profile(spec, profile)
+    return Analysis(spec, limits=limits)
 
 
 def run(args: argparse.Namespace) -> int:
-    spec, limits = load_exercise(args.exercise, args.profile)
+    analysis = make_analysis(args.exercise, args.profile)
     video: Path = args.video
     report_path: Path = args.report or Path(f"{video.stem}.report.json")
     if video.suffix == ".jsonl":
         if args.save_track:
             raise UsageError("--save-track needs a video; the input is already a track")
-        analysis, header = analyze_track(video, spec)
+        header = analyze_track(video, analysis)
         source = {"track": str(video), "video": header.get("source"), "fps": header.get("fps"),
                   "width": header["width"], "height": header["height"], "model": header.get("model")}
-        report = finish(analysis, source, report_path, limits=limits)
+        report = finish(analysis, source, report_path)
         code = ExitCode.OK
     else:
-        report, code = analyze_video(video, spec, args.model, report_path, args.save_track, limits=limits)
+        report, code = analyze_video(video, analysis, args.model, report_path, args.save_track)
     require_person(report, str(video))
     if not args.quiet:
         print(summary_text(report))
@@ -62,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
     return int(code)
 
 
-def analyze_video(video: Path, spec, model: str, report_path: Path | None, save_track: Path | None = None,  # type: ignore[no-untyped-def]
-                  *, limits=None, progress: bool | None = None) -> tuple[dict, ExitCode]:  # type: ignore[no-untyped-def]
+def analyze_video(video: Path, analysis: Analysis, model: str, report_path: Path | None,
+                  save_track: Path | None = None, *, progress: bool | None = None) -> tuple[dict, ExitCode]:
     """Analyse a video file end to end. Ctrl-C still writes a valid partial report."""
     from posecoach.pose.estimator import PoseEstimator
     from posecoach.pose.models import resolve_model
@@ -74,7 +76,6 @@ def analyze_video(video: Path, spec, model: str, report_path: Path | None, save_
     model_path = resolve_model(model, log=lambda m: print(m, file=sys.stderr))
     meta = {"video": str(video), "fps": source.fps, "width": source.width, "height": source.height,
             "model": model if model in ("lite", "full", "heavy") else str(model_path)}
-    analysis = Analysis(spec)
     track = TrackWriter(save_track, {**meta, "source": str(video)}) if save_track else None
     if track is not None:
         meta["track"] = str(save_track)
@@ -88,11 +89,11 @@ def analyze_video(video: Path, spec, model: str, report_path: Path | None, save_
         sys.stderr.write("\nposecoach: stopped (Ctrl-C); writing a partial report\n")
     except Exception:
         # a crash must not lose what was analysed: write the partial report, then report the bug
-        finish(analysis, meta, report_path, reason="error", limits=limits)
+        finish(analysis, meta, report_path, reason="error")
         raise
     finally:
         bar.close()
         source.close()
         if track is not None:
             track.close()
-    return finish(analysis, meta, report_path, reason=reason, limits=limits), code
+    return finish(analysis, meta, report_path, reason=reason), code

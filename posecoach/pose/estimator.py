@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +13,28 @@ import numpy as np
 from posecoach.errors import ModelError
 from posecoach.landmarks import COUNT
 from posecoach.types import Frame, PoseFrame
+
+
+@contextlib.contextmanager
+def _native_stderr_quiet() -> Iterator[None]:
+    """Silence the native libraries' start-up chatter (TFLite, glog) written straight to fd 2.
+    Only wraps model loading and the first frame; errors are still raised as exceptions."""
+    if os.environ.get("POSECOACH_NATIVE_LOGS"):
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 class PoseEstimator:
@@ -31,8 +57,11 @@ class PoseEstimator:
             min_pose_presence_confidence=min_presence,
             min_tracking_confidence=min_tracking,
         )
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        self._quiet_first = True
         try:
-            self._landmarker = vision.PoseLandmarker.create_from_options(options)
+            with _native_stderr_quiet():
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"{self.model_path}: cannot load the pose model ({first}); "
@@ -49,7 +78,12 @@ class PoseEstimator:
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
         ts = max(frame.timestamp_ms, self._last_ts + 1)
         self._last_ts = ts
-        result = self._landmarker.detect_for_video(image, ts)
+        if self._quiet_first:
+            self._quiet_first = False
+            with _native_stderr_quiet():
+                result = self._landmarker.detect_for_video(image, ts)
+        else:
+            result = self._landmarker.detect_for_video(image, ts)
         if not result.pose_landmarks:
             return PoseFrame.empty(frame.index, frame.timestamp_ms, w, h)
         lms = np.array([[p.x, p.y, p.z, p.visibility if p.visibility is not None else 0.0]
