@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +29,8 @@ class VideoFileSource:
             raise VideoOpenError(f"{self.path}: cannot read the file ({exc.strerror}); check its permissions") from None
         if not head:
             raise VideoOpenError(f"{self.path}: the file is empty; record the video again")
+        # FFmpeg's own log lines ("moov atom not found") would repeat our one-line error
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
         self._cap = cv2.VideoCapture(str(self.path))
         if not self._cap.isOpened():
             raise VideoOpenError(f"{self.path}: not a video OpenCV can open; convert it to mp4 (H.264) and try again")

@@ -37,6 +37,8 @@ class RepCounter:
         self._lo = math.inf
         self._hi = -math.inf
         self._sides: Counter[str] = Counter()
+        self._rest_lo = math.inf  # extremes seen while resting: the start of the next rep's range
+        self._rest_hi = -math.inf
 
     @property
     def phase(self) -> str:
@@ -67,7 +69,8 @@ class RepCounter:
         self._start_s = start_s
         self._peak_enter_s = self._peak_exit_s = None
         self._peak_hold = 0.0
-        self._lo, self._hi = math.inf, -math.inf
+        self._lo, self._hi = self._rest_lo, self._rest_hi
+        self._rest_lo, self._rest_hi = math.inf, -math.inf
         self._sides.clear()
 
     def update(self, t: float, value: float, side: str | None) -> list[Event]:
@@ -94,11 +97,11 @@ class RepCounter:
                 self._last_rest_s = t
             return events
         if self.state == REST:
+            self._rest_lo, self._rest_hi = min(self._rest_lo, value), max(self._rest_hi, value)
             if v <= self.rest_th:
                 self._last_rest_s = t
             if self._debounced(MOVING, v > self.rest_th, t) is not None:
                 self._begin(self._last_rest_s)
-                self._lo, self._hi = value, value
         elif self.state == MOVING:
             if v <= self.rest_th:
                 self.state = REST

@@ -58,10 +58,16 @@ def _describe(err: dict[str, Any]) -> str:
 
 def format_validation_error(path: Path | str, exc: ValidationError) -> str:
     """The first validation error as one line: ``file: place: what was expected [got X]``."""
-    err = exc.errors()[0]
+    errors = exc.errors()
+    # an error inside a list makes pydantic also call the list too short: that one adds nothing
+    errors = [e for e in errors if not (e["type"] == "too_short" and any(
+        o is not e and tuple(o["loc"][: len(e["loc"])]) == tuple(e["loc"]) for o in errors))]
+    err = errors[0]
     got = err.get("input")
+    if err["type"] == "union_tag_invalid":
+        got = (err.get("ctx") or {}).get("tag")
     got_txt = "" if err["type"] == "missing" or isinstance(got, dict) else f" [got {got!r}]"
-    more = len(exc.errors()) - 1
+    more = len(errors) - 1
     tail = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
     return f"{path}: {_loc(err['loc'])}: {_describe(err)}{got_txt}{tail}"
 

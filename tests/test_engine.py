@@ -1,0 +1,295 @@
+"""The engine driven frame by frame with metric sequences: reps, holds, faults, setup, gaps."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from engine_factory import NAN, make_spec, reps_signal, run, wave
+from posecoach.engine.events import PoseLost, RepCompleted, RepRejected, SetupCompleted
+from posecoach.engine.session import Session
+from posecoach.types import Features
+
+
+def samples(signal, metric="a", **extra):
+    return [(t, {metric: v, **{k: (f(t) if callable(f) else f) for k, f in extra.items()}}) for t, v in signal]
+
+
+def test_clean_reps_are_counted_with_times_and_range():
+    session, _ = run(make_spec(), samples(wave(reps_signal(3))))
+    assert session.count == 3
+    first = session.reps[0]
+    # a rep runs from leaving the rest threshold (100, crossed at 1.22 s) to getting back under it (3.78 s)
+    assert first.start_s == pytest.approx(1.22, abs=0.04)
+    assert first.end_s == pytest.approx(3.78, abs=0.04)
+    assert first.metric_max == pytest.approx(170, abs=1)
+    assert first.range_of_motion == pytest.approx(90, abs=2)
+
+
+def test_jitter_around_a_threshold_makes_no_extra_reps():
+    # up to the top, then hovering around the peak threshold (150 +- 3) for 2 s, then back: one rep
+    sig = wave([(0, 80), (1, 80), (2, 170), (2.5, 150)], fps=30)
+    t = sig[-1][0]
+    for k in range(60):
+        t += 1 / 30
+        sig.append((t, 150 + (3 if k % 2 else -3)))
+    sig += [(t + k / 30, 150 - 70 * k / 30) for k in range(1, 31)]
+    sig += [(sig[-1][0] + k / 30, 80) for k in range(1, 31)]
+    session, _ = run(make_spec(), samples(sig))
+    assert session.count == 1
+
+
+def test_jitter_around_rest_threshold_after_a_rep_is_not_a_rep():
+    sig = wave(reps_signal(1))
+    t = sig[-1][0]
+    for k in range(90):  # rest threshold 100 +- 5 for 3 s
+        t += 1 / 30
+        sig.append((t, 100 + (5 if k % 2 else -5)))
+    session, _ = run(make_spec(), samples(sig))
+    assert session.count == 1
+
+
+def test_dip_shorter_than_debounce_does_not_end_the_peak():
+    # at the peak, one frame drops under the peak threshold: still a single rep with one peak
+    sig = wave([(0, 80), (1, 80), (2, 170), (2.5, 170)])
+    sig.append((2.5 + 1 / 30, 120))  # a one-frame dip (debounce is 0.1 s)
+    sig += [(2.5 + (k + 2) / 30, 170) for k in range(30)]
+    sig += [(sig[-1][0] + k / 30, 170 - 90 * k / 30) for k in range(1, 31)]
+    sig += [(sig[-1][0] + k / 30, 80) for k in range(1, 15)]
+    session, _ = run(make_spec(), samples(sig))
+    assert session.count == 1
+    assert session.reps[0].peak_hold_s > 1.0
+
+
+def test_movement_that_never_reaches_the_peak_is_not_a_rep():
+    sig = wave([(0, 80), (1, 80), (2, 140), (3, 80), (4, 80)])
+    session, _ = run(make_spec(), samples(sig))
+    assert session.count == 0
+    assert any(isinstance(e, RepRejected) and e.reason == "not_far_enough" for e in session.events)
+
+
+def test_rep_shorter_than_minimum_duration_is_rejected():
+    spec = make_spec(rep={"min_duration_s": 2.0})
+    sig = wave([(0, 80), (1, 80), (1.4, 170), (1.8, 80), (3, 80)])
+    session, _ = run(spec, samples(sig))
+    assert session.count == 0
+    assert any(isinstance(e, RepRejected) and e.reason == "too_short" for e in session.events)
+
+
+def test_too_fast_rep_counts_and_raises_the_too_fast_fault():
+    spec = make_spec(rep={"too_fast_s": 2.5})
+    sig = wave([(0, 80), (1, 80), (1.5, 170), (2.0, 80), (3, 80)] + [(4, 80), (5, 170), (6, 170), (7, 80), (8, 80)])
+    session, _ = run(spec, samples(sig))
+    assert session.count == 2
+    fast = [r for r in session.fault_records() if r.id == "too_fast"]
+    assert len(fast) == 1 and fast[0].start_s < 2.1
+    assert session.reps[0].faults == ["too_fast"] and session.reps[1].faults == []
+
+
+def test_getting_into_position_is_not_a_rep():
+    # the person arrives already mid-movement (knees not bent yet): setup holds counting back
+    spec = make_spec(setup={"hold_s": 0.5, "require": [{"metric": "b", "op": "<", "value": 120, "message": "Bend your knees"}]})
+    sig = wave([(0, 170), (1, 170), (2, 80), (3, 80)] + reps_signal(2, start_s=4)[1:])
+    knees = lambda t: 160 if t < 2 else 90  # noqa: E731
+    session, results = run(spec, samples(sig, b=knees))
+    assert session.count == 2
+    assert results[0].phase == "setup" and "Bend your knees" in results[0].setup_unmet
+    started = [e for e in session.events if isinstance(e, SetupCompleted)]
+    assert len(started) == 1 and started[0].t_s >= 2.0
+
+
+def test_gap_longer_than_max_gap_drops_the_rep_in_progress():
+    spec = make_spec(rep={"max_gap_s": 0.5})
+    sig = wave([(0, 80), (1, 80), (2, 170), (2.5, 170)])
+    sig += [(2.5 + k / 30, NAN) for k in range(1, 45)]  # 1.5 s unseen at the top
+    sig += [(sig[-1][0] + k / 30, 80) for k in range(1, 30)]
+    session, _ = run(spec, samples(sig))
+    assert session.count == 0
+    assert any(isinstance(e, RepRejected) and e.reason == "lost_track" for e in session.events)
+
+
+def test_short_gap_inside_a_rep_is_bridged():
+    sig = wave([(0, 80), (1, 80), (2, 170), (3, 170)])
+    sig += [(3 + k / 30, NAN) for k in range(1, 10)]  # 0.3 s
+    sig += [(sig[-1][0] + k / 30, 170 - 90 * k / 30) for k in range(1, 31)]
+    sig += [(sig[-1][0] + k / 30, 80) for k in range(1, 15)]
+    session, _ = run(make_spec(), samples(sig))
+    assert session.count == 1
+
+
+def test_out_of_order_timestamps_are_ignored_and_counted():
+    sig = wave(reps_signal(2))
+    shuffled = list(sig)
+    shuffled.insert(50, sig[10])  # an old frame arrives late
+    shuffled.insert(91, shuffled[90])  # a duplicate timestamp
+    session, _ = run(make_spec(), samples(shuffled))
+    assert session.count == 2
+    assert session.frames_out_of_order == 2
+
+
+def test_direction_down_counts_decreasing_metric():
+    spec = make_spec(rep={"direction": "down", "rest": 100, "peak": 60})
+    sig = wave([(0, 120), (1, 120), (2, 40), (3, 40), (4, 120), (5, 120)])
+    session, _ = run(spec, samples(sig))
+    assert session.count == 1
+
+
+def test_sided_reps_are_counted_per_side():
+    spec = make_spec(metrics={"a": {"type": "joint_angle", "points": ["shoulder", "hip", "knee"], "side": "max"},
+                              "b": {"type": "joint_angle", "points": ["hip", "knee", "ankle"]}},
+                     rep={"sided": True})
+    sig = wave(reps_signal(3))
+    sides = ["left" if t < 5 else "right" for t, _ in sig]
+    session, _ = run(spec, samples(sig), sides=sides)
+    assert session.count == 3
+    assert session.by_side == {"left": 1, "right": 2}
+    assert [r.side for r in session.reps] == ["left", "right", "right"]
+
+
+def test_sided_by_sign_counts_both_directions():
+    spec = make_spec(metrics={"a": {"type": "lateral", "point": "mid_knee"},
+                              "b": {"type": "joint_angle", "points": ["hip", "knee", "ankle"]}},
+                     rep={"metric": "a", "direction": "up", "rest": 0.2, "peak": 0.6, "sided": True, "side_from": "sign"})
+    sig = wave([(0, 0), (1, 0), (2, 0.9), (3, 0.9), (4, 0), (5, 0), (6, -0.9), (7, -0.9), (8, 0), (9, 0)])
+    sides = ["left" if v > 0 else "right" if v < 0 else None for _, v in sig]
+    session, _ = run(spec, samples(sig), sides=sides)
+    assert session.by_side == {"left": 1, "right": 1}
+
+
+def test_count_at_peak_counts_a_cycle_cut_short_by_the_end_of_the_clip():
+    sig = wave([(0, 80), (1, 80), (2, 170), (3, 170), (3.5, 130)])  # ends on the way back
+    assert run(make_spec(), samples(sig))[0].count == 0
+    assert run(make_spec(rep={"count_at": "peak"}), samples(sig))[0].count == 1
+
+
+def hold_spec(**hold):
+    return make_spec(rep=None, hold={"require": [{"metric": "a", "op": "<", "value": 50}], "target_s": 5,
+                                     "min_s": 1.0, "grace_s": 0.5, **hold})
+
+
+def test_hold_timer_runs_only_while_posture_is_right():
+    sig = wave([(0, 90), (1, 90), (1.5, 40), (9, 40), (9.5, 90), (10, 90)])
+    session, results = run(hold_spec(), samples(sig))
+    assert len(session.holds) == 1
+    h = session.holds[0]
+    # the posture is right from when a < 50 (t = 1.4) to when a >= 50 again (t = 9.1)
+    assert h.start_s == pytest.approx(1.4, abs=0.05)
+    assert h.end_s == pytest.approx(9.1, abs=0.05)
+    assert h.duration_s == pytest.approx(7.7, abs=0.1)
+    assert h.reached_target is True
+    assert session.count == 1
+    assert max(r.hold_s for r in results) == pytest.approx(h.duration_s, abs=0.05)
+
+
+def test_hold_break_within_grace_continues_without_counting_the_break():
+    sig = wave([(0, 90), (1, 90), (1.01, 40), (4, 40), (4.01, 90), (4.3, 90), (4.31, 40), (7, 40), (7.01, 90), (8, 90)])
+    session, _ = run(hold_spec(), samples(sig))
+    assert len(session.holds) == 1
+    assert session.holds[0].duration_s == pytest.approx(6.0 - 0.3, abs=0.1)
+
+
+def test_hold_break_longer_than_grace_splits_and_short_holds_are_dropped():
+    sig = wave([(0, 90), (1, 90), (1.01, 40), (4, 40), (4.01, 90), (5, 90), (5.01, 40), (5.5, 40), (5.51, 90), (7, 90)])
+    session, _ = run(hold_spec(), samples(sig))
+    assert [round(h.duration_s) for h in session.holds] == [3]  # the 0.5 s one is under min_s
+
+
+def test_unknown_posture_never_adds_hold_time():
+    sig = wave([(0, 90), (1, 90), (1.01, 40), (3, 40)]) + [(3 + k / 30, NAN) for k in range(1, 90)]
+    session, _ = run(hold_spec(), samples(sig))
+    assert session.holds[0].duration_s == pytest.approx(2.0, abs=0.1)
+
+
+def fault_spec(views=("side",), phases=("any",), debounce=0.3):
+    return make_spec(faults=[{"id": "knees_straight", "message": "Bend your knees", "views": list(views),
+                              "phases": list(phases), "debounce_s": debounce,
+                              "when": [{"metric": "b", "op": ">", "value": 120}]}])
+
+
+def knees(bad_from: float, bad_to: float):
+    return lambda t: 150 if bad_from <= t < bad_to else 90
+
+
+def test_fault_raised_after_debounce_with_its_interval():
+    sig = wave(reps_signal(2))
+    session, _ = run(fault_spec(), samples(sig, b=knees(2.0, 3.0)))
+    recs = [r for r in session.fault_records() if r.id == "knees_straight"]
+    assert len(recs) == 1
+    assert recs[0].start_s == pytest.approx(2.0, abs=0.05)
+    assert recs[0].end_s == pytest.approx(3.0, abs=0.05)
+    assert session.reps[0].faults == ["knees_straight"]
+    assert session.reps[1].faults == []
+
+
+def test_fault_shorter_than_debounce_is_silent():
+    session, _ = run(fault_spec(), samples(wave(reps_signal(1)), b=knees(2.0, 2.2)))
+    assert session.fault_records() == []
+    check = session.fault_checks()[0]
+    assert check.status == "judged"
+
+
+def test_fault_only_applies_in_its_phases():
+    # bad knees only while resting between reps; the fault applies at the peak only
+    sig = wave(reps_signal(2, start_s=1.0))
+    session, _ = run(fault_spec(phases=("peak",)), samples(sig, b=knees(4.2, 4.9)))
+    assert session.fault_records() == []
+
+
+def test_fault_from_the_wrong_view_is_not_judged_not_passed():
+    sig = wave(reps_signal(2))
+    session, _ = run(fault_spec(views=("side",)), samples(sig, b=knees(2.0, 3.0)), view="frontal")
+    assert session.fault_records() == []
+    check = session.fault_checks()[0]
+    assert check.status == "not judged"
+    assert check.reason == "the camera view does not show it"
+    assert check.judged_s == 0
+
+
+def test_fault_with_unknown_landmarks_is_not_judged():
+    session, _ = run(fault_spec(), samples(wave(reps_signal(1)), b=NAN))
+    assert session.fault_checks()[0].status == "not judged"
+    assert session.fault_checks()[0].reason == "the body parts it needs were not visible"
+
+
+def test_bouncing_at_end_range_is_a_fault_and_steady_hold_is_not():
+    spec = make_spec(rep={"hold_s": 0}, bounce={"window_s": 1.5, "min_reversals": 3, "amplitude": 5})
+    steady = wave(reps_signal(1, top_s=3.0))
+    assert [r.id for r in run(spec, samples(steady))[0].fault_records()] == []
+    bouncy = wave([(0, 80), (1, 80), (2, 170), (2.3, 160), (2.6, 172), (2.9, 160), (3.2, 172), (3.5, 160), (4.5, 80), (5.5, 80)])
+    ids = [r.id for r in run(spec, samples(bouncy))[0].fault_records()]
+    assert ids == ["bouncing"]
+
+
+def test_short_hold_at_the_peak_is_flagged():
+    spec = make_spec(rep={"hold_s": 3.0})
+    sig = wave(reps_signal(1, top_s=1.0) + [(8, 80), (9, 170), (12.5, 170), (13.5, 80), (14.5, 80)])
+    session, _ = run(spec, samples(sig))
+    assert session.count == 2
+    assert [r.id for r in session.fault_records()] == ["short_hold"]
+    assert len(session.holds) == 2 and session.holds[1].duration_s > 3.0
+
+
+def test_pose_lost_is_reported_once_per_gap():
+    spec = make_spec()
+    session = Session(spec)
+    for i in range(90):
+        t = i / 30
+        has = not (1.0 <= t < 2.0)
+        session.update(Features(i, int(t * 1000), has, {"a": 80.0 if has else math.nan, "b": 90.0}, {}, "side"))
+    lost = [e for e in session.events if isinstance(e, PoseLost)]
+    assert len(lost) == 1 and lost[0].t_s == pytest.approx(1.0, abs=0.04)
+    assert session.pose_gaps[0][1] == pytest.approx(2.0, abs=0.04)
+    assert session.frames_with_pose == 60
+
+
+def test_pain_stop_is_recorded():
+    session, _ = run(make_spec(), samples(wave(reps_signal(1))))
+    session.pain_stop(4.5)
+    assert session.stop_reason == "pain" and session.pain_stop_s == 4.5
+
+
+def test_rep_completed_event_carries_the_record():
+    _, results = run(make_spec(), samples(wave(reps_signal(1))))
+    done = [e for r in results for e in r.events if isinstance(e, RepCompleted)]
+    assert len(done) == 1 and done[0].rep.number == 1

@@ -1,0 +1,149 @@
+"""Metric geometry on hand-placed landmarks, and the import boundary of the pure modules."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from engine_factory import make_spec
+from posecoach.features import FeatureExtractor, joint_angle_deg, segment_angle_deg
+from posecoach.landmarks import COUNT, INDEX
+from posecoach.pose.smoothing import Smoother
+from posecoach.types import PoseFrame
+
+W, H = 1000, 500
+
+
+def pose(points: dict[str, tuple[float, float]], t_ms: int = 0, vis: float = 0.99) -> PoseFrame:
+    """A frame whose named landmarks sit at the given pixel positions; the others are unknown."""
+    lms = np.full((COUNT, 4), np.nan)
+    lms[:, 3] = 0.0
+    for name, (x, y) in points.items():
+        lms[INDEX[name]] = (x / W, y / H, 0.0, vis)
+    return PoseFrame(t_ms // 33, t_ms, W, H, lms)
+
+
+def test_joint_angle_conventions():
+    a, b = np.array([0.0, 0.0]), np.array([1.0, 0.0])
+    assert joint_angle_deg(a, b, np.array([2.0, 0.0])) == pytest.approx(180)
+    assert joint_angle_deg(a, b, np.array([1.0, 1.0])) == pytest.approx(90)
+    assert math.isnan(joint_angle_deg(a, b, np.array([np.nan, 0.0])))
+    assert math.isnan(joint_angle_deg(b, b, a))
+
+
+def test_segment_angle_ignores_facing_direction():
+    assert segment_angle_deg(np.array([0.0, 0.0]), np.array([10.0, -10.0]), "horizontal") == pytest.approx(45)
+    assert segment_angle_deg(np.array([0.0, 0.0]), np.array([-10.0, -10.0]), "horizontal") == pytest.approx(45)
+    assert segment_angle_deg(np.array([0.0, 0.0]), np.array([0.0, -10.0]), "vertical") == pytest.approx(0)
+
+
+BRIDGE_DOWN = {  # lying on the back, knees bent, facing right (pixels; y grows downwards)
+    "left_shoulder": (300, 400), "left_hip": (500, 400), "left_knee": (600, 300), "left_ankle": (700, 400),
+    "right_shoulder": (300, 402), "right_hip": (500, 402), "right_knee": (600, 302), "right_ankle": (700, 402),
+    "nose": (220, 390), "left_ear": (240, 390), "right_ear": (240, 392),
+}
+
+
+def spec_with(metrics):
+    return make_spec(metrics=metrics, rep={"metric": next(iter(metrics))})
+
+
+def test_aspect_ratio_is_respected():
+    # the knee angle is measured in pixels, not in normalised coordinates (image is 2:1)
+    spec = spec_with({"knee": {"type": "joint_angle", "points": ["hip", "knee", "ankle"], "side": "left"}})
+    f = FeatureExtractor(spec).compute(pose(BRIDGE_DOWN))
+    assert f.values["knee"] == pytest.approx(90, abs=0.5)
+
+
+def test_line_offset_sign_and_scale():
+    spec = spec_with({"hip_up": {"type": "line_offset", "point": "hip", "line": ["shoulder", "knee"], "side": "left"}})
+    fx = FeatureExtractor(spec)
+    down = fx.compute(pose(BRIDGE_DOWN)).values["hip_up"]
+    assert down < 0  # hips under the shoulder-knee line
+    up = dict(BRIDGE_DOWN, left_hip=(500, 200))
+    assert fx.compute(pose(up, 33)).values["hip_up"] > 0
+
+
+def test_displacement_is_relative_to_the_start_of_the_set_and_scaled_by_torso():
+    spec = spec_with({"rise": {"type": "displacement", "point": "hip", "axis": "up", "side": "left"}})
+    fx = FeatureExtractor(spec)
+    assert math.isnan(fx.compute(pose(BRIDGE_DOWN)).values["rise"])  # no baseline yet
+    fx.set_baseline()
+    lifted = dict(BRIDGE_DOWN, left_hip=(500, 350))  # 50 px up; torso is 200 px
+    assert fx.compute(pose(lifted, 33)).values["rise"] == pytest.approx(0.25, abs=0.03)
+
+
+def test_lateral_is_positive_towards_the_persons_left():
+    spec = spec_with({"roll": {"type": "lateral", "point": "mid_knee"}})
+    fx = FeatureExtractor(spec)
+    seen_from_feet = {  # supine, camera at the feet: the person's left is on the image right
+        "left_shoulder": (600, 100), "right_shoulder": (400, 100), "left_hip": (560, 250), "right_hip": (440, 250),
+        "left_knee": (700, 350), "right_knee": (640, 350),
+    }
+    f = fx.compute(pose(seen_from_feet))
+    assert f.values["roll"] > 0.5 and f.sides["roll"] == "left"
+
+
+def test_max_side_reports_which_side():
+    spec = spec_with({"reach": {"type": "joint_angle", "points": ["shoulder", "hip", "knee"], "side": "max"}})
+    straight_right = dict(BRIDGE_DOWN, right_knee=(700, 402))
+    f = FeatureExtractor(spec).compute(pose(straight_right))
+    assert f.values["reach"] == pytest.approx(180, abs=1) and f.sides["reach"] == "right"
+
+
+def test_unknown_landmark_gives_nan_not_a_guess():
+    spec = spec_with({"knee": {"type": "joint_angle", "points": ["hip", "knee", "ankle"], "side": "left"}})
+    pts = {k: v for k, v in BRIDGE_DOWN.items() if k != "left_ankle"}
+    assert math.isnan(FeatureExtractor(spec).compute(pose(pts)).values["knee"])
+
+
+def test_no_person_gives_all_nan():
+    spec = spec_with({"knee": {"type": "joint_angle", "points": ["hip", "knee", "ankle"]}})
+    f = FeatureExtractor(spec).compute(PoseFrame.empty(0, 0, W, H))
+    assert not f.has_pose and math.isnan(f.values["knee"])
+
+
+def test_view_estimate_side_and_frontal():
+    spec = spec_with({"knee": {"type": "joint_angle", "points": ["hip", "knee", "ankle"]}})
+    fx = FeatureExtractor(spec)
+    for i in range(10):
+        f = fx.compute(pose(BRIDGE_DOWN, i * 33))
+    assert f.view == "side"
+    facing = {"left_shoulder": (600, 100), "right_shoulder": (400, 100), "left_hip": (580, 300), "right_hip": (420, 300)}
+    fx = FeatureExtractor(spec)
+    for i in range(10):
+        f = fx.compute(pose(facing, i * 33))
+    assert f.view == "frontal"
+
+
+def test_smoother_marks_low_visibility_unknown_and_is_causal():
+    sm = Smoother()
+    a = sm(pose(BRIDGE_DOWN, 0, vis=0.2))
+    assert np.isnan(a.landmarks[INDEX["left_hip"], 0])
+    sm = Smoother()
+    out = [sm(pose(dict(BRIDGE_DOWN, left_hip=(500 + (20 if i % 2 else -20), 400)), i * 33)) for i in range(30)]
+    xs = [o.landmarks[INDEX["left_hip"], 0] * W for o in out[10:]]
+    assert max(xs) - min(xs) < 40 * 0.5  # jitter of +-20 px is damped
+    # causal: the first output depends only on the first input
+    assert out[0].landmarks[INDEX["left_hip"], 0] * W == pytest.approx(480)
+
+
+def test_smoother_drops_implausibly_long_limbs():
+    wild = dict(BRIDGE_DOWN, left_ankle=(990, 10))  # shin 3x the torso
+    out = Smoother()(pose(wild))
+    assert np.isnan(out.landmarks[INDEX["left_ankle"], 0])
+    assert not np.isnan(out.landmarks[INDEX["left_knee"], 0])
+
+
+def test_engine_spec_and_features_import_neither_cv2_nor_mediapipe():
+    code = (
+        "import sys; import posecoach.features, posecoach.engine.session, posecoach.spec.loader, posecoach.report, "
+        "posecoach.track, posecoach.pose.smoothing; "
+        "bad = [m for m in ('cv2', 'mediapipe') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr

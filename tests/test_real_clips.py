@@ -1,0 +1,92 @@
+"""End to end on real footage (../shared/real): the real model, the shipped specs, the labelled counts."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.model
+
+CLIPS = {  # clip -> (exercise, what the labels say)
+    "physioplus/bridging.mp4": ("bridge", {"reps": 1}),
+    "polybag/kocici_hrbet.mp4": ("cat_cow", {"reps": 2}),
+    "polybag/bird_dog.mp4": ("bird_dog", {"reps": 2, "reps_by_side": {"left": 1, "right": 1}}),
+    "polybag/pozice_ditete.mp4": ("childs_pose", {"reps": 1, "hold_s": 10.2}),
+}
+
+
+def analyse(real_dir: Path, out: Path, clip: str, exercise: str) -> tuple[dict, Path]:
+    stem = Path(clip).stem
+    report, track = out / f"{stem}.json", out / f"{stem}.jsonl"
+    if not report.exists():
+        r = subprocess.run([sys.executable, "-m", "posecoach", "analyze", str(real_dir / clip), "-e", exercise,
+                            "--report", str(report), "--save-track", str(track), "-q"],
+                           capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr
+    return json.loads(report.read_text()), track
+
+
+@pytest.fixture(scope="module")
+def out_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("real")
+
+
+@pytest.mark.parametrize("clip", list(CLIPS))
+def test_labelled_counts(real_dir, out_dir, clip):
+    exercise, want = CLIPS[clip]
+    labels = {c["file"]: c for c in json.loads((real_dir / "labels.json").read_text())["clips"]}
+    assert labels[clip]["exercise"] == exercise and labels[clip]["reps"] == want["reps"]
+    rep, _ = analyse(real_dir, out_dir, clip, exercise)
+    assert rep["frames_with_pose"] == rep["frames"] > 0
+    assert rep["reps"] == want["reps"]
+    if "reps_by_side" in want:
+        assert rep["reps_by_side"] == want["reps_by_side"]
+    if "hold_s" in want:
+        assert len(rep["holds"]) == 1
+        assert rep["holds"][0]["duration_s"] == pytest.approx(want["hold_s"], abs=1.5)
+
+
+def test_rep_times_match_the_labelled_intervals(real_dir, out_dir):
+    rep, _ = analyse(real_dir, out_dir, "polybag/bird_dog.mp4", "bird_dog")
+    labelled = [[1.3, 5.3], [8.3, 12.6]]
+    for got, (start, end) in zip(rep["rep_details"], labelled):
+        assert got["start_s"] == pytest.approx(start, abs=0.8)
+        assert got["end_s"] == pytest.approx(end, abs=0.8)
+
+
+def test_saved_track_gives_the_same_report_without_the_model(real_dir, out_dir, tmp_path):
+    rep, track = analyse(real_dir, out_dir, "physioplus/bridging.mp4", "bridge")
+    again = tmp_path / "again.json"
+    env = {**os.environ, "POSECOACH_MODEL_DIR": str(tmp_path / "no_models_here")}
+    r = subprocess.run([sys.executable, "-m", "posecoach", "analyze", str(track), "-e", "bridge", "--report",
+                        str(again), "-q"], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    second = json.loads(again.read_text())
+    ignore = {"source"}
+    assert {k: v for k, v in second.items() if k not in ignore} == {k: v for k, v in rep.items() if k not in ignore}
+
+
+def test_ctrl_c_leaves_a_valid_partial_report(real_dir, tmp_path):
+    report, track = tmp_path / "r.json", tmp_path / "t.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "posecoach", "analyze", str(real_dir / "polybag/bird_dog.mp4"),
+                             "-e", "bird_dog", "--report", str(report), "--save-track", str(track), "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # wait until frames are being analysed
+        if track.exists() and len(track.read_text().splitlines()) > 30:
+            break
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    rep = json.loads(report.read_text())
+    assert rep["status"] == "partial" and rep["stop"]["reason"] == "interrupted"
+    assert 30 <= rep["frames"] < 427
