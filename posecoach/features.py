@@ -14,6 +14,7 @@ Conventions (one place for all of them):
 from __future__ import annotations
 
 import math
+import statistics
 from collections import deque
 
 import numpy as np
@@ -124,16 +125,18 @@ class FeatureExtractor:
 
     # -- per frame --------------------------------------------------------------------------
     def _update_scale(self, pts: _Points, t_s: float) -> None:
-        torso = [
-            math.hypot(*(pts.get("shoulder", s) - pts.get("hip", s))) for s in lm.SIDES
-        ]
-        torso = [t for t in torso if not math.isnan(t) and t > 0]
-        if torso:
-            self._scales.append((t_s, max(torso)))
+        xy = pts.xy
+        best = _NAN
+        for sh, hp in ((_I["left_shoulder"], _I["left_hip"]), (_I["right_shoulder"], _I["right_hip"])):
+            d = math.hypot(xy[sh, 0] - xy[hp, 0], xy[sh, 1] - xy[hp, 1])
+            if d > 0 and not d <= best:  # NaN-safe max
+                best = d
+        if not math.isnan(best):
+            self._scales.append((t_s, best))
         while self._scales and self._scales[0][0] < t_s - self.SCALE_WINDOW_S:
             self._scales.popleft()
         if self._scales:
-            self._scale = float(np.median([v for _, v in self._scales]))
+            self._scale = statistics.median(v for _, v in self._scales)
 
     def _update_view(self, pts: _Points) -> None:
         widths = [

@@ -17,10 +17,14 @@ import numpy as np
 from posecoach.landmarks import INDEX
 from posecoach.types import PoseFrame
 
-_LIMBS = [(INDEX[f"{s}_{a}"], INDEX[f"{s}_{b}"], lo, hi) for s in ("left", "right") for a, b, lo, hi in (
-    ("shoulder", "elbow", 0.0, 1.1), ("elbow", "wrist", 0.0, 1.1),
-    ("hip", "knee", 0.0, 1.4), ("knee", "ankle", 0.0, 1.4),
+_LIMBS = [(INDEX[f"{s}_{a}"], INDEX[f"{s}_{b}"], hi) for s in ("left", "right") for a, b, hi in (
+    ("shoulder", "elbow", 1.1), ("elbow", "wrist", 1.1), ("hip", "knee", 1.4), ("knee", "ankle", 1.4),
 )]
+_LIMB_A = np.array([a for a, _, _ in _LIMBS])
+_LIMB_B = np.array([b for _, b, _ in _LIMBS])
+_LIMB_MAX = np.array([hi for _, _, hi in _LIMBS])
+_TORSO_A = np.array([INDEX["left_shoulder"], INDEX["right_shoulder"]])
+_TORSO_B = np.array([INDEX["left_hip"], INDEX["right_hip"]])
 
 
 class Smoother:
@@ -81,14 +85,14 @@ class Smoother:
 
     @staticmethod
     def _implausible(lms: np.ndarray, w: int, h: int) -> None:
+        """A limb longer than ``hi`` torso lengths is impossible: its far end becomes unknown.
+        (No lower bound: limbs pointing at the camera look short and are still right.)"""
         xy = lms[:, :2] * (w, h)
-        torso = np.nanmax([
-            np.hypot(*(xy[INDEX["left_shoulder"]] - xy[INDEX["left_hip"]])),
-            np.hypot(*(xy[INDEX["right_shoulder"]] - xy[INDEX["right_hip"]])),
-        ]) if not np.all(np.isnan(xy[[11, 12, 23, 24], 0])) else math.nan
-        if not torso > 0:
+        torso = np.hypot(*(xy[_TORSO_A] - xy[_TORSO_B]).T)
+        if np.all(np.isnan(torso)):
             return
-        for a, b, lo, hi in _LIMBS:
-            length = np.hypot(*(xy[a] - xy[b]))
-            if not math.isnan(length) and not (lo * torso <= length <= hi * torso):
-                lms[b, :3] = np.nan
+        limit = np.nanmax(torso) * _LIMB_MAX
+        length = np.hypot(*(xy[_LIMB_A] - xy[_LIMB_B]).T)
+        with np.errstate(invalid="ignore"):
+            bad = length > limit
+        lms[_LIMB_B[bad], :3] = np.nan
