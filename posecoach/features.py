@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import statistics
+import warnings
 from collections import deque
 
 import numpy as np
@@ -118,7 +119,9 @@ class FeatureExtractor:
         if not self._recent:
             return
         keys = self._recent[-1].keys()
-        self._baseline = {k: np.nanmedian(np.stack([r[k] for r in self._recent]), axis=0) for k in keys}
+        with warnings.catch_warnings():  # a point unseen in every recent frame stays unknown (NaN)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            self._baseline = {k: np.nanmedian(np.stack([r[k] for r in self._recent]), axis=0) for k in keys}
 
     def clear_baseline(self) -> None:
         self._baseline = None
