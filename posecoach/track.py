@@ -9,8 +9,7 @@ Every further line is one frame: ``{"i": 0, "t_ms": 0, "lm": [[x, y, z, vis], ..
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -24,16 +23,16 @@ FORMAT = "posecoach.track"
 VERSION = 1
 
 
-def _row(values: Iterable[float], digits: int = 5) -> list[float | None]:
-    return [None if not math.isfinite(v) else round(float(v), digits) for v in values]
+def _rows(arr: np.ndarray | None, digits: int = 5) -> str:
+    """JSON text of a landmark array, NaN written as null (numbers only, so the swap is safe)."""
+    if arr is None:
+        return "null"
+    return json.dumps(np.round(arr, digits).tolist(), separators=(",", ":")).replace("NaN", "null")
 
 
-def frame_to_json(frame: PoseFrame) -> dict[str, Any]:
-    """The JSON object for one frame (see module docstring)."""
-    out: dict[str, Any] = {"i": frame.index, "t_ms": frame.timestamp_ms}
-    out["lm"] = None if frame.landmarks is None else [_row(r) for r in frame.landmarks]
-    out["w"] = None if frame.world is None else [_row(r) for r in frame.world]
-    return out
+def frame_to_json(frame: PoseFrame) -> str:
+    """The JSON line (without newline) for one frame (see module docstring)."""
+    return f'{{"i":{int(frame.index)},"t_ms":{int(frame.timestamp_ms)},"lm":{_rows(frame.landmarks)},"w":{_rows(frame.world)}}}'
 
 
 def _array(rows: Any, cols: int, where: str) -> np.ndarray | None:
@@ -59,7 +58,7 @@ class TrackWriter:
         self._fh.flush()
 
     def write(self, frame: PoseFrame) -> None:
-        self._fh.write(json.dumps(frame_to_json(frame), separators=(",", ":")) + "\n")
+        self._fh.write(frame_to_json(frame) + "\n")
         self._fh.flush()
 
     def close(self) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from posecoach.engine.conditions import evaluate, evaluate_all
 from posecoach.engine.events import (
-    Event, FaultRaised, FaultRecord, HoldEnded, HoldRecord, PainStopped, PoseFound, PoseLost,
+    Event, FaultRecord, HoldRecord, PainStopped, PoseFound, PoseLost,
     RepCompleted, RepRecord, SetupCompleted,
 )
 from posecoach.engine.faults import BounceMonitor, FaultCheck, FaultMonitor, view_matches
