@@ -17,7 +17,7 @@ from posecoach.errors import ExitCode, PosecoachError
 
 #: Subcommand modules under ``posecoach.commands``; each has ``add_parser(subparsers)`` and
 #: sets ``func`` (taking the parsed args, returning an exit code) on its parser.
-COMMANDS = ("analyze", "specs", "exercises", "models", "live", "replay", "eval")
+COMMANDS = ("analyze", "specs", "exercises", "models", "live", "replay", "eval", "batch")
 
 
 class _Parser(argparse.ArgumentParser):

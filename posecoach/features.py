@@ -87,6 +87,8 @@ class FeatureExtractor:
     """
 
     SCALE_WINDOW_S = 3.0
+    ACROSS_DECAY = 0.999  #: per frame: the reference width of a ``lateral`` pair forgets in ~30 s
+    ACROSS_MIN = 0.8  #: a pair is taken as at least this share of its reference width
     BASELINE_FRAMES = 10
 
     def __init__(self, spec: Spec) -> None:
@@ -97,6 +99,7 @@ class FeatureExtractor:
         self._baseline: dict[str, np.ndarray] | None = None
         self._view = "unknown"
         self._view_ratio = _NAN
+        self._across_ref: dict[str, float] = {}
         self._disp_points = sorted(
             {(m.point, s) for m in spec.metrics.values() if isinstance(m, Displacement) for s in lm.SIDES}
         )
@@ -165,7 +168,11 @@ class FeatureExtractor:
             norm = math.hypot(axis[0], axis[1])
             if not norm > 1e-9:
                 return _NAN, ""
-            value = float(((p - (a + b) / 2.0) @ axis) / (norm * norm))
+            # When the body turns (a knee roll turns the pelvis), the pair looks narrower and a
+            # plain ratio would blow up: divide by the widest the pair has looked lately instead.
+            ref = max(norm, self._across_ref.get(name, 0.0) * self.ACROSS_DECAY)
+            self._across_ref[name] = ref
+            value = float(((p - (a + b) / 2.0) @ axis) / (norm * max(norm, self.ACROSS_MIN * ref)))
             return value, ("left" if value > 0 else "right") if not math.isnan(value) else ""
         names = (m.point,) if isinstance(m, Displacement) else (m.point, *m.line) if isinstance(m, LineOffset) else m.points
         if m.side in ("left", "right"):
@@ -196,6 +203,10 @@ class FeatureExtractor:
             return segment_angle_deg(pts.get(m.points[0], side), pts.get(m.points[1], side), m.reference)
         if isinstance(m, Distance):
             d = pts.get(m.points[0], side) - pts.get(m.points[1], side)
+            if m.per is not None:
+                r = pts.get(m.per[0], side) - pts.get(m.per[1], side)
+                ref = math.hypot(r[0], r[1])
+                return math.hypot(d[0], d[1]) / ref if ref > 1e-9 else _NAN
             return math.hypot(d[0], d[1]) / scale
         if isinstance(m, Offset):
             d = pts.get(m.points[0], side) - pts.get(m.points[1], side)

@@ -293,3 +293,23 @@ def test_rep_completed_event_carries_the_record():
     _, results = run(make_spec(), samples(wave(reps_signal(1))))
     done = [e for r in results for e in r.events if isinstance(e, RepCompleted)]
     assert len(done) == 1 and done[0].rep.number == 1
+
+
+def test_rep_hold_is_the_stretch_near_the_top_not_the_time_past_the_threshold():
+    # a slow 3 s climb past the peak threshold, then 1 s truly held: the hold is ~1 s, not ~3 s
+    spec = make_spec(rep={"hold_s": 3.0, "rest": 100, "peak": 110})
+    sig = wave([(0, 80), (1, 80), (4, 170), (5, 170), (5.5, 80), (6.5, 80)])
+    session, _ = run(spec, samples(sig))
+    assert session.count == 1
+    # held: within a quarter of the range (22.5) of the top: 0.75 s of climb, 1 s still, 0.125 s of descent
+    assert session.reps[0].peak_hold_s == pytest.approx(1.0 + 0.75 + 0.125, abs=0.1)
+    assert [h.duration_s for h in session.holds] == [session.reps[0].peak_hold_s]
+    assert [r.id for r in session.fault_records()] == ["short_hold"]
+
+
+def test_held_stretch_bridges_brief_noise():
+    from posecoach.engine.reps import held_stretch
+
+    samples_ = [(i / 30, 170.0 if i % 10 else 150.0) for i in range(90)]  # a dip every 1/3 s
+    start, end = held_stretch([(0.0, 80.0), *samples_])
+    assert end - start == pytest.approx(89 / 30, abs=0.05)

@@ -9,7 +9,9 @@ from pathlib import Path
 from posecoach.errors import ExitCode, UsageError
 from posecoach.pipeline import Analysis, Progress, analyze_track, finish, require_person, run_frames
 from posecoach.report import csv_paths, summary_text
+from posecoach.routine import routine_summary_text
 from posecoach.spec.loader import find_spec
+from posecoach.spec.schema import Spec
 
 
 def add_model_argument(p: argparse.ArgumentParser) -> None:
@@ -20,7 +22,8 @@ def add_model_argument(p: argparse.ArgumentParser) -> None:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("analyze", help="analyse a recorded exercise video", description=__doc__)
     p.add_argument("video", type=Path, help="a video file, or a landmark track (.jsonl) saved with --save-track")
-    p.add_argument("--exercise", "-e", required=True, help="exercise id (see 'posecoach exercises') or a spec .toml")
+    p.add_argument("--exercise", "-e", required=True, help="exercise id (see 'posecoach exercises'), a spec .toml, or routine:NAME "
+                   "(exercise_specs/routines/NAME.toml) for several exercises in a row")
     p.add_argument("--report", type=Path, help="JSON report path (default: <video name>.report.json here); "
                    "CSVs of reps and faults are written beside it")
     p.add_argument("--save-track", type=Path, metavar="TRACK.jsonl", help="also save the per-frame landmarks")
@@ -32,8 +35,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def make_analysis(exercise: str, profile: Path | None = None) -> Analysis:
     """The engine for ``--exercise`` (an id or a spec file), with a personal profile applied.
-    ``live``, ``replay`` and ``analyze`` all build their engine here."""
-    spec = find_spec(exercise)
+    ``live``, ``replay`` and ``analyze`` all build their engine here. ``routine:NAME`` (or
+    ``routine:FILE.toml``) gives a ``RoutineRunner``, which has the same interface."""
+    if exercise.startswith("routine:"):
+        from posecoach.routine import RoutineRunner, load_routine
+
+        routine = load_routine(exercise.removeprefix("routine:"))
+        for spec in routine.specs[1:]:
+            _analysis_for(spec, profile)  # a bad profile value fails now, not halfway through
+        return RoutineRunner(routine, lambda spec: _analysis_for(spec, profile))  # type: ignore[return-value]
+    return _analysis_for(find_spec(exercise), profile)
+
+
+def _analysis_for(spec: Spec, profile: Path | None) -> Analysis:
+    """One exercise's engine, with the profile's changes for it applied."""
     limits = None
     if profile is not None:
         from posecoach.spec.profile import apply_profile
@@ -58,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         report, code = analyze_video(video, analysis, args.model, report_path, args.save_track)
     require_person(report, str(video))
     if not args.quiet:
-        print(summary_text(report))
+        print(routine_summary_text(report) if "exercises" in report else summary_text(report))
         reps_csv, faults_csv = csv_paths(report_path)
         print(f"  report: {report_path} (and {reps_csv.name}, {faults_csv.name})")
     return int(code)

@@ -3,6 +3,10 @@
 A rep leaves ``rest``, passes ``peak`` and comes back to ``rest``. Jitter around either
 threshold cannot make a rep: the metric has to travel the whole way between them. A crossing
 counts only once it has lasted ``debounce_s``; its time is the first frame of the crossing.
+
+The hold of a rep is the longest stretch spent near its furthest point (within ``HOLD_BAND`` of
+the rep's range), not the time past the peak threshold: a threshold crossed early on a long,
+slow movement would otherwise count the movement as holding.
 """
 
 from __future__ import annotations
@@ -14,6 +18,28 @@ from posecoach.engine.events import Event, RepCompleted, RepRecord, RepRejected
 from posecoach.spec.schema import Rep
 
 REST, MOVING, PEAK, RETURNING, WAIT_REST = "rest", "moving", "peak", "returning", "wait_rest"
+HOLD_BAND = 0.25  #: share of a rep's range within which it counts as held at its furthest point
+
+
+def held_stretch(samples: list[tuple[float, float]], band: float = HOLD_BAND,
+                 grace_s: float = 0.4) -> tuple[float, float] | None:
+    """(start, end) of the longest stretch of samples within ``band`` of the range from the top,
+    bridging dips shorter than ``grace_s`` (landmark noise). ``samples`` are (t, value) with
+    larger values further into the rep."""
+    if not samples:
+        return None
+    values = [v for _, v in samples]
+    top, bottom = max(values), min(values)
+    floor = top - band * max(top - bottom, 1e-9)
+    best: tuple[float, float] | None = None
+    run: tuple[float, float] | None = None  # (start, last time inside the band)
+    for t, v in samples:
+        if v < floor:
+            continue
+        run = (run[0], t) if run is not None and t - run[1] <= grace_s else (t, t)
+        if best is None or run[1] - run[0] > best[1] - best[0]:
+            best = run
+    return best
 
 
 class RepCounter:
@@ -37,6 +63,7 @@ class RepCounter:
         self._lo = math.inf
         self._hi = -math.inf
         self._sides: Counter[str] = Counter()
+        self._samples: list[tuple[float, float]] = []  # (t, directed value) during the current rep
         self._rest_lo = math.inf  # extremes seen while resting: the start of the next rep's range
         self._rest_hi = -math.inf
 
@@ -72,6 +99,7 @@ class RepCounter:
         self._lo, self._hi = self._rest_lo, self._rest_hi
         self._rest_lo, self._rest_hi = math.inf, -math.inf
         self._sides.clear()
+        self._samples = []
 
     def update(self, t: float, value: float, side: str | None) -> list[Event]:
         """Advance by one frame. ``value`` may be NaN (unknown): the state then holds, and a
@@ -91,6 +119,7 @@ class RepCounter:
         v = self.norm(value)
         if self.state in (MOVING, PEAK, RETURNING):
             self._lo, self._hi = min(self._lo, value), max(self._hi, value)
+            self._samples.append((t, v))
         if self.state == WAIT_REST:
             if v <= self.rest_th:
                 self.state = REST
@@ -138,13 +167,14 @@ class RepCounter:
             side = self._sides.most_common(1)[0][0] if self._sides else "unknown"
             self.by_side[side] += 1
         self.count += 1
+        held = held_stretch(self._samples)
         rep = RepRecord(
             number=self.count,
             start_s=self._start_s,
             end_s=end_s,
             side=side,
-            peak_s=self._peak_enter_s,
-            peak_hold_s=self._peak_hold,
+            peak_s=held[0] if held else self._peak_enter_s,
+            peak_hold_s=held[1] - held[0] if held else 0.0,
             metric_min=self._lo,
             metric_max=self._hi,
         )
@@ -160,7 +190,7 @@ class RepCounter:
         return []
 
     def peak_elapsed(self, t: float) -> float:
-        """Seconds held at the peak so far in the current rep (for a live hold timer)."""
+        """Seconds past the peak threshold so far in the current rep (for a live hold timer)."""
         if self.state == PEAK and self._peak_enter_s is not None:
             return self._peak_hold + (t - self._peak_enter_s)
         return self._peak_hold if self.state == RETURNING else 0.0

@@ -61,7 +61,8 @@ class Session:
         if spec.hold is not None:
             self.hold_timer = HoldTimer(spec.hold.target_s, spec.hold.min_s, spec.hold.grace_s)
         elif spec.rep is not None and spec.rep.hold_s > 0:
-            # peak holds of a rep exercise are timed too; the peak threshold is the posture check
+            # drives the live hold timer and cues (past the peak threshold); the report's holds of a
+            # rep exercise are each rep's stretch near its top (see RepCounter)
             self.hold_timer = HoldTimer(spec.rep.hold_s, 0.5, spec.rep.debounce_s)
         else:
             self.hold_timer = None
@@ -250,7 +251,13 @@ class Session:
 
     @property
     def holds(self) -> list[HoldRecord]:
-        return list(self.hold_timer.holds) if self.hold_timer is not None else []
+        """Timed holds; for a rep exercise with a hold, each rep's stretch held at its top."""
+        if self.spec.rep is not None:
+            if self.spec.rep.hold_s <= 0:
+                return []
+            return [HoldRecord(r.peak_s, r.peak_s + r.peak_hold_s, r.peak_hold_s, r.side, self.spec.rep.hold_s)
+                    for r in self.reps if r.peak_s is not None]
+        return list(self.hold_timer.holds)
 
     def fault_checks(self) -> list[FaultCheck]:
         checks = [m.check for m in self.faults]

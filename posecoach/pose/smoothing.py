@@ -86,12 +86,18 @@ class Smoother:
     @staticmethod
     def _implausible(lms: np.ndarray, w: int, h: int) -> None:
         """A limb longer than ``hi`` torso lengths is impossible: its far end becomes unknown.
-        (No lower bound: limbs pointing at the camera look short and are still right.)"""
+        (No lower bound: limbs pointing at the camera look short and are still right.) The
+        reference is the longest of the torso, the shoulder width and twice the hip width: filmed
+        from the feet or the head, the torso points at the camera and looks short while the limbs
+        do not."""
         xy = lms[:, :2] * (w, h)
         torso = np.hypot(*(xy[_TORSO_A] - xy[_TORSO_B]).T)
         if np.all(np.isnan(torso)):
             return
-        limit = np.nanmax(torso) * _LIMB_MAX
+        shoulders = np.hypot(*(xy[_TORSO_A[0]] - xy[_TORSO_A[1]]))
+        hips = np.hypot(*(xy[_TORSO_B[0]] - xy[_TORSO_B[1]]))
+        # a hip width is about half a torso; doubling it gives a scale that survives foreshortening
+        limit = np.nanmax([*torso, shoulders, 2.0 * hips]) * _LIMB_MAX
         length = np.hypot(*(xy[_LIMB_A] - xy[_LIMB_B]).T)
         with np.errstate(invalid="ignore"):
             bad = length > limit

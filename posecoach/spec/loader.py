@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from posecoach import landmarks
 from posecoach.errors import SpecError, UnknownExerciseError
-from posecoach.spec.schema import Condition, Displacement, Lateral, LineOffset, Spec
+from posecoach.spec.schema import Condition, Displacement, Distance, Lateral, LineOffset, Spec
 
 
 def specs_dir() -> Path:
@@ -80,6 +80,8 @@ def _check_points(path: Path | str, spec: Spec) -> None:
             names = (metric.point, *extra)
         else:
             names = metric.points  # type: ignore[union-attr]
+            if isinstance(metric, Distance) and metric.per is not None:
+                names = (*names, *metric.per)
         for i, point in enumerate(names):
             if not landmarks.is_point_name(point):
                 raise SpecError(

@@ -50,10 +50,13 @@ class SegmentAngle(_Model):
 
 
 class Distance(_Model):
-    """Distance between two points divided by the body scale."""
+    """Distance between two points divided by the body scale, or by the distance between the
+    ``per`` pair when given (for example knee gap per hip width, which the camera's distance and
+    angle affect alike)."""
 
     type: Literal["distance"]
     points: tuple[str, str]
+    per: tuple[str, str] | None = None
     side: Side = "visible"
     label: str = ""
 
@@ -87,6 +90,8 @@ class Lateral(_Model):
 
     Positive means towards the person's left, negative towards their right, as a fraction of the
     distance between the pair (for example knees rolling to one side, measured across the hips).
+    When the body turns and the pair looks narrower than it did in the last half minute, the
+    wider recent distance is used (at least 80 % of it), so the ratio cannot blow up.
     """
 
     type: Literal["lateral"]

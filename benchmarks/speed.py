@@ -1,0 +1,230 @@
+"""Throughput of posecoach against a bare MediaPipe loop, per pose model, on one clip.
+
+Three kinds of run per model, interleaved round by round so that drifts of a noisy machine hit
+them alike, and reported as medians over the rounds:
+
+- **bare**: decode (OpenCV) + inference (MediaPipe ``PoseLandmarker.detect_for_video``), nothing
+  else: the floor any MediaPipe application pays.
+- **posecoach**: what ``posecoach analyze --save-track`` does, through the product's own code
+  (``VideoFileSource``, ``PoseEstimator``, ``run_frames``, ``TrackWriter``, report writing).
+- **staged**: the same work split into timed stages: decode, inference (``PoseEstimator.process``,
+  which also turns MediaPipe's result into arrays), smoothing + features, engine, overlay
+  drawing (the live window's ``posecoach.render.overlay.Overlay``, if present), writing the
+  track and the report.
+
+The claim checked: posecoach's own work (all stages except decode and inference) stays under
+5% of the bare loop's time with the full model. On a busy machine, separate runs drift apart;
+the last column (own work against decode + inference of the same staged run, frame by frame)
+is the figure least affected. Landmarker creation is not timed.
+
+    POSECOACH_MODEL_DIR=../shared/models .venv/bin/python benchmarks/speed.py [--video CLIP] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_VIDEO = REPO.parent / "shared" / "real" / "physioplus" / "bridging.mp4"
+STAGES = ("decode", "inference", "smoothing+features", "engine", "overlay", "track+report")
+OWN = ("smoothing+features", "engine", "track+report")
+
+
+def _landmarker(model_path: Path) -> Any:
+    """A MediaPipe pose landmarker in VIDEO mode, made directly (not through posecoach)."""
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    options = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(model_path)),
+                                           running_mode=vision.RunningMode.VIDEO, num_poses=1)
+    return vision.PoseLandmarker.create_from_options(options), mp
+
+
+def run_bare(video: Path, model_path: Path) -> tuple[float, int]:
+    """Decode + inference only. Returns (seconds, frames)."""
+    import cv2
+
+    landmarker, mp = _landmarker(model_path)
+    cap = cv2.VideoCapture(str(video))
+    fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+    n = 0
+    try:
+        t0 = time.perf_counter()
+        while True:
+            ok, bgr = cap.read()
+            if not ok:
+                break
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+            landmarker.detect_for_video(image, round(n * 1000.0 / fps))
+            n += 1
+        return time.perf_counter() - t0, n
+    finally:
+        cap.release()
+        landmarker.close()
+
+
+def run_posecoach(video: Path, model_path: Path, exercise: str, out: Path) -> tuple[float, int]:
+    """The product path of ``posecoach analyze --save-track`` (no progress bar). (seconds, frames)."""
+    from posecoach.commands.analyze import make_analysis
+    from posecoach.pipeline import finish, run_frames
+    from posecoach.pose.estimator import PoseEstimator
+    from posecoach.sources import VideoFileSource
+    from posecoach.track import TrackWriter
+
+    analysis = make_analysis(exercise)
+    with PoseEstimator(model_path) as estimator:
+        t0 = time.perf_counter()
+        source = VideoFileSource(video)
+        with TrackWriter(out / "run.jsonl", {"fps": source.fps, "width": source.width, "height": source.height}) as tw:
+            n = run_frames(analysis, source, estimator, track=tw)
+        finish(analysis, {"video": str(video)}, out / "run.report.json")
+        return time.perf_counter() - t0, n
+
+
+def _overlay_drawer(spec: Any) -> Callable[[Any, Any], Any] | None:
+    try:
+        from posecoach.render.overlay import Overlay
+    except ImportError:
+        return None
+    return Overlay(spec).draw
+
+
+def run_staged(video: Path, model_path: Path, exercise: str, out: Path) -> tuple[dict[str, float], int]:
+    """The posecoach path split into stages (seconds per stage, frames). Mirrors ``Analysis.step_pose``."""
+    from posecoach.commands.analyze import make_analysis
+    from posecoach.pipeline import finish, quantize
+    from posecoach.pose.estimator import PoseEstimator
+    from posecoach.sources import VideoFileSource
+    from posecoach.track import TrackWriter
+
+    analysis = make_analysis(exercise)
+    draw = _overlay_drawer(analysis.spec)
+    stages: dict[str, float] = defaultdict(float)
+    clock = time.perf_counter
+    n = 0
+    with PoseEstimator(model_path) as estimator:
+        t = clock()
+        source = VideoFileSource(video)
+        tw = TrackWriter(out / "staged.jsonl", {"fps": source.fps, "width": source.width, "height": source.height})
+        frames = iter(source)
+        stages["decode"] += clock() - t
+        while True:
+            t0 = clock()
+            frame = next(frames, None)
+            t1 = clock()
+            stages["decode"] += t1 - t0
+            if frame is None:
+                break
+            raw = estimator.process(frame)
+            t2 = clock()
+            raw = quantize(raw)
+            pose = analysis.smoother(raw)
+            feats = analysis.features.compute(pose)
+            t3 = clock()
+            result = analysis.session.update(feats)
+            t4 = clock()
+            if draw is not None:
+                from posecoach.pipeline import Step
+
+                draw(frame.image, Step(raw, pose, feats, result))
+            t5 = clock()
+            tw.write(raw)
+            t6 = clock()
+            stages["inference"] += t2 - t1
+            stages["smoothing+features"] += t3 - t2
+            stages["engine"] += t4 - t3
+            stages["overlay"] += t5 - t4
+            stages["track+report"] += t6 - t5
+            n += 1
+        t = clock()
+        tw.close()
+        finish(analysis, {"video": str(video)}, out / "staged.report.json")
+        stages["track+report"] += clock() - t
+    if draw is None:
+        stages["overlay"] = float("nan")
+    return dict(stages), n
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--video", type=Path, default=DEFAULT_VIDEO, help="the clip (default: the real bridge clip)")
+    ap.add_argument("--exercise", default="bridge", help="exercise spec for the posecoach runs (default: bridge)")
+    ap.add_argument("--models", nargs="+", default=["lite", "full", "heavy"])
+    ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds; medians are reported (default: 5)")
+    args = ap.parse_args(argv)
+    os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's native start-up chatter
+
+    import cv2
+
+    from posecoach.pose.models import resolve_model
+
+    cap = cv2.VideoCapture(str(args.video))
+    video_fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+    size = f"{int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))}x{int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))}"
+    cap.release()
+    paths = {m: resolve_model(m, log=lambda s: print(s, file=sys.stderr)) for m in args.models}
+    bare: dict[str, list[float]] = defaultdict(list)
+    full: dict[str, list[float]] = defaultdict(list)
+    staged: dict[str, dict[str, list[float]]] = {m: defaultdict(list) for m in args.models}
+    frames = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        for r in range(args.rounds):
+            for m in args.models:
+                # alternate which kind goes first, so warm-up and drift do not favour one
+                order = ("bare", "posecoach", "staged") if r % 2 == 0 else ("staged", "posecoach", "bare")
+                for kind in order:
+                    if kind == "bare":
+                        sec, frames = run_bare(args.video, paths[m])
+                        bare[m].append(sec)
+                    elif kind == "posecoach":
+                        sec, frames = run_posecoach(args.video, paths[m], args.exercise, out)
+                        full[m].append(sec)
+                    else:
+                        st, frames = run_staged(args.video, paths[m], args.exercise, out)
+                        for k, v in st.items():
+                            staged[m][k].append(v)
+            print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
+
+    med = statistics.median
+    print(f"clip: {args.video.name} ({frames} frames, {size}, {video_fps:g} fps, {frames / video_fps:.1f} s); "
+          f"exercise spec: {args.exercise}; medians of {args.rounds} interleaved rounds\n")
+    print("| model | bare frames/s | bare x real time | posecoach frames/s | posecoach x real time | "
+          "posecoach / bare time (paired) |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for m in args.models:
+        b, p = med(bare[m]), med(full[m])
+        paired = med(pi / bi for pi, bi in zip(full[m], bare[m]))
+        print(f"| {m} | {frames / b:.1f} | {frames / b / video_fps:.2f} | {frames / p:.1f} | "
+              f"{frames / p / video_fps:.2f} | {paired:.3f} (range {min(full[m]) / max(bare[m]):.2f}-"
+              f"{max(full[m]) / min(bare[m]):.2f}) |")
+    print("\nPer-stage time per frame (ms), medians; own work = smoothing+features + engine + track+report, "
+          "as a share of the same round's bare loop time (median over rounds):\n")
+    print("| model | " + " | ".join(STAGES) + " | own work / bare | own + overlay / bare | "
+          "own work / (decode + inference), same run |")
+    print("| --- " * (len(STAGES) + 4) + "|")
+    for m in args.models:
+        st = {k: med(v) for k, v in staged[m].items()}
+        own = [sum(staged[m][k][i] for k in OWN) for i in range(args.rounds)]
+        drawn = [0.0 if staged[m]["overlay"][i] != staged[m]["overlay"][i] else staged[m]["overlay"][i]
+                 for i in range(args.rounds)]
+        share = med(o / b for o, b in zip(own, bare[m]))
+        share_drawn = med((o + d) / b for o, d, b in zip(own, drawn, bare[m]))
+        # the same frames' stages, timed side by side: the least sensitive to a busy machine
+        inner = med(o / (staged[m]["decode"][i] + staged[m]["inference"][i]) for i, o in enumerate(own))
+        cells = ["-" if st[k] != st[k] else f"{1000 * st[k] / frames:.2f}" for k in STAGES]
+        print(f"| {m} | " + " | ".join(cells) + f" | {100 * share:.2f}% | {100 * share_drawn:.2f}% | {100 * inner:.2f}% |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

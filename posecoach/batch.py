@@ -1,0 +1,139 @@
+"""Analysing a folder of videos in parallel: one process per core, each with its own pose model.
+
+Each video is analysed exactly as ``posecoach analyze`` would (same engine, same report), in a
+worker process started with ``spawn`` (MediaPipe's threads do not survive ``fork``). A worker
+opens a fresh pose landmarker for every video, because MediaPipe's VIDEO mode tracks the person
+from frame to frame and must not carry one video's tracking state into the next. A video that
+fails is reported and the others go on.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from posecoach.errors import ExitCode, PosecoachError, UsageError, VideoOpenError
+
+VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"})
+
+
+@dataclass
+class VideoResult:
+    """The outcome of one video. ``error`` is None when it was analysed."""
+
+    video: str
+    report: str | None = None
+    track: str | None = None
+    reps: int | None = None
+    reps_by_side: dict[str, int] | None = None
+    holds: int = 0
+    faults: int = 0
+    frames: int = 0
+    frames_with_pose: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    exit_code: int = int(ExitCode.OK)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def find_videos(folder: Path) -> list[Path]:
+    """The video files directly in ``folder`` (by extension), sorted by name."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise VideoOpenError(f"{folder}: not a folder; pass the folder that holds the videos")
+    videos = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS)
+    if not videos:
+        raise VideoOpenError(f"{folder}: no video files ({', '.join(sorted(VIDEO_EXTENSIONS))}) in this folder")
+    return videos
+
+
+def output_paths(videos: Sequence[Path], out_dir: Path) -> dict[Path, Path]:
+    """``<out_dir>/<video stem>.report.json`` for each video; refuses two videos with one stem."""
+    dupes = sorted(stem for stem, n in Counter(v.stem for v in videos).items() if n > 1)
+    if dupes:
+        raise UsageError(f"several videos share a name ({', '.join(dupes)}); their reports would overwrite each other")
+    return {v: Path(out_dir) / f"{v.stem}.report.json" for v in videos}
+
+
+def analyse_one(video: str, exercise: str, model: str, report_path: str, save_track: bool) -> VideoResult:
+    """Analyse one video (runs in a worker process). User errors become a failed result; anything
+    else propagates to the parent, which reports it as an internal error for this video."""
+    from posecoach.commands.analyze import analyze_video, make_analysis
+    from posecoach.pipeline import require_person
+
+    t0 = time.perf_counter()
+    report_file = Path(report_path)
+    track = report_file.with_name(report_file.name.removesuffix(".report.json") + ".jsonl") if save_track else None
+    try:
+        report, code = analyze_video(Path(video), make_analysis(exercise), model, report_file, track, progress=False)
+        require_person(report, video)
+    except PosecoachError as exc:
+        return VideoResult(video, error=str(exc), exit_code=int(exc.exit_code), seconds=time.perf_counter() - t0)
+    sections = report.get("exercises", [report])  # a routine's report has one section per exercise
+    return VideoResult(
+        video, report=str(report_file), track=str(track) if track else None,
+        reps=sum(sec["reps"] for sec in sections), reps_by_side=report.get("reps_by_side"),
+        holds=sum(len(sec["holds"]) for sec in sections), faults=len(report["faults"]),
+        frames=report["frames"], frames_with_pose=report["frames_with_pose"], seconds=time.perf_counter() - t0,
+        error=None if code == ExitCode.OK else "interrupted (partial report)", exit_code=int(code),
+    )
+
+
+def run_batch(videos: Sequence[Path], exercise: str, *, out_dir: Path, jobs: int, model: str = "full",
+              save_tracks: bool = False, on_result: Callable[[VideoResult], None] | None = None) -> list[VideoResult]:
+    """Analyse ``videos`` with ``jobs`` worker processes; results in the order of ``videos``.
+    ``on_result`` is called as each video finishes. Ctrl-C cancels the videos not yet started."""
+    if jobs < 1:
+        raise UsageError(f"--jobs must be at least 1 [got {jobs}]")
+    targets = output_paths(videos, out_dir)
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    done: dict[Path, VideoResult] = {}
+
+    def record(video: Path, result: VideoResult) -> None:
+        done[video] = result
+        if on_result is not None:
+            on_result(result)
+
+    if jobs == 1:
+        for v in videos:
+            record(v, analyse_one(str(v), exercise, model, str(targets[v]), save_tracks))
+        return [done[v] for v in videos]
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(videos)), mp_context=multiprocessing.get_context("spawn"))
+    try:
+        futures: dict[Future[VideoResult], Path] = {
+            pool.submit(analyse_one, str(v), exercise, model, str(targets[v]), save_tracks): v for v in videos}
+        for fut in as_completed(futures):
+            video = futures[fut]
+            try:
+                result = fut.result()
+            except Exception as exc:  # a bug or a crashed worker: report this video, keep the others
+                result = VideoResult(str(video), error=f"internal error: {type(exc).__name__}: {exc}",
+                                     exit_code=int(ExitCode.ERROR))
+            record(video, result)
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return [done[v] for v in videos]
+
+
+def exit_code(results: Sequence[VideoResult]) -> int:
+    """0 when every video was analysed; else the exit code of the first failure, in video order."""
+    return next((r.exit_code or int(ExitCode.ERROR) for r in results if not r.ok), int(ExitCode.OK))
+
+
+def write_summary(results: Sequence[VideoResult], path: Path, *, exercise: str, jobs: int, seconds: float) -> None:
+    """A JSON summary of the batch beside the reports."""
+    doc = {"schema": "posecoach.batch", "schema_version": 1, "exercise": exercise, "jobs": jobs,
+           "seconds": round(seconds, 2), "failed": sum(1 for r in results if not r.ok),
+           "videos": [{**asdict(r), "seconds": round(r.seconds, 2)} for r in results]}
+    Path(path).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")

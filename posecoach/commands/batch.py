@@ -1,0 +1,71 @@
+"""``posecoach batch FOLDER --exercise ID``: analyse every video in a folder, in parallel.
+
+Each video gets the same report as ``posecoach analyze`` (``<out>/<video stem>.report.json`` and
+its CSVs), plus ``<out>/batch.json`` summing up the batch. A video that fails is reported and the
+others go on; the exit code is then that of the first failed video (non-zero).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from posecoach.batch import VideoResult, exit_code, find_videos, run_batch, write_summary
+from posecoach.commands.analyze import add_model_argument
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("batch", help="analyse a folder of videos in parallel", description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("folder", type=Path, help="a folder of video files (not searched recursively)")
+    p.add_argument("--exercise", "-e", required=True, help="exercise id (see 'posecoach exercises'), a spec .toml, or routine:NAME")
+    p.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
+                   help="videos analysed at once, each in its own process (default: the number of cores)")
+    p.add_argument("--out", type=Path, default=Path("posecoach-reports"),
+                   help="folder for the reports (default: ./posecoach-reports)")
+    p.add_argument("--save-tracks", action="store_true", help="also save each video's landmarks as <out>/<stem>.jsonl")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only failures and the totals")
+    add_model_argument(p)
+    p.set_defaults(func=run)
+
+
+def _line(r: VideoResult) -> str:
+    name = Path(r.video).name
+    if not r.ok:
+        return f"  FAIL {name}: {r.error}"
+    sides = ""
+    if r.reps_by_side:
+        sides = " (" + ", ".join(f"{k} {v}" for k, v in r.reps_by_side.items()) + ")"
+    pose = 100.0 * r.frames_with_pose / r.frames if r.frames else 0.0
+    return (f"  ok   {name}: {r.reps} reps{sides}, {r.holds} holds, {r.faults} faults, {r.frames} frames "
+            f"({pose:.0f}% with a person), {r.seconds:.1f} s")
+
+
+def run(args: argparse.Namespace) -> int:
+    from posecoach.commands.analyze import make_analysis
+    from posecoach.pose.models import resolve_model
+
+    videos = find_videos(args.folder)
+    make_analysis(args.exercise)  # an unknown exercise or routine fails once, here, not once per video
+    resolve_model(args.model, log=lambda m: print(m, file=sys.stderr))  # obtain it once, before the workers
+    jobs = max(1, min(args.jobs, len(videos)))
+    if not args.quiet:
+        print(f"analysing {len(videos)} videos of {args.exercise} with {jobs} process{'es' if jobs > 1 else ''}")
+
+    def show(r: VideoResult) -> None:
+        if not args.quiet or not r.ok:
+            print(_line(r), flush=True)
+
+    t0 = time.perf_counter()
+    results = run_batch(videos, args.exercise, out_dir=args.out, jobs=jobs, model=args.model,
+                        save_tracks=args.save_tracks, on_result=show)
+    elapsed = time.perf_counter() - t0
+    write_summary(results, args.out / "batch.json", exercise=args.exercise, jobs=jobs, seconds=elapsed)
+    failed = sum(1 for r in results if not r.ok)
+    frames = sum(r.frames for r in results)
+    print(f"{len(results) - failed} of {len(results)} videos analysed, {failed} failed; {frames} frames in "
+          f"{elapsed:.1f} s ({frames / max(elapsed, 1e-9):.0f} frames/s); reports in {args.out}")
+    return exit_code(results)

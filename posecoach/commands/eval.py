@@ -1,0 +1,74 @@
+"""``posecoach eval``: how well posecoach counts, times and judges labelled clips.
+
+Prints a table per clip and the totals (exact count rate, relative MAE, off-by-one accuracy, hold
+error, fault precision and recall, share of frames with a pose); see ``posecoach.evaluate`` for
+the definitions. With ``--tracks DIR`` the landmarks are saved on the first run and reused after,
+so re-scoring a spec change does not run the pose model again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from pathlib import Path
+
+from posecoach.commands.analyze import add_model_argument
+from posecoach.errors import ExitCode, UsageError
+from posecoach.evaluate import load_manifest, summarize
+from posecoach.evaluate_report import markdown, to_json
+from posecoach.evaluate_run import evaluate_clips
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("eval", help="score posecoach against labelled clips", description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("manifest", type=Path, nargs="+", metavar="MANIFEST",
+                   help="a labels .json file, a folder of labels.json / *.labels.json files, or a JSON list of them")
+    p.add_argument("--tracks", type=Path, metavar="DIR",
+                   help="reuse landmark tracks <DIR>/<clip stem>.jsonl; missing ones are made and saved there")
+    p.add_argument("--specs", type=Path, metavar="DIR", help="the folder of exercise specs to evaluate (default: the shipped ones)")
+    p.add_argument("--only", action="append", metavar="TEXT", default=[],
+                   help="evaluate only clips whose file path contains TEXT or whose exercise is TEXT (repeatable)")
+    p.add_argument("--markdown", type=Path, metavar="OUT.md", help="also write the tables as Markdown")
+    p.add_argument("--json", type=Path, metavar="OUT.json", help="also write the results as JSON")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only the tables")
+    add_model_argument(p)
+    p.set_defaults(func=run)
+
+
+def _command_line(args: argparse.Namespace) -> str:
+    """The command that produced the results (written above the tables)."""
+    parts = ["posecoach", "eval", *map(str, args.manifest)]
+    for flag, value in (("--tracks", args.tracks), ("--specs", args.specs)):
+        if value is not None:
+            parts += [flag, str(value)]
+    for text in args.only:
+        parts += ["--only", text]
+    if args.model != "full":
+        parts += ["--model", args.model]
+    return " ".join(shlex.quote(p) for p in parts)
+
+
+def run(args: argparse.Namespace) -> int:
+    labels = load_manifest(args.manifest)
+    if args.only:
+        labels = [lab for lab in labels if any(t in lab.file or t == lab.exercise for t in args.only)]
+        if not labels:
+            raise UsageError(f"--only {' '.join(args.only)}: no clip in the manifest matches")
+    if args.specs is not None and not args.specs.is_dir():
+        raise UsageError(f"--specs {args.specs}: not a folder of spec files")
+    log = None if args.quiet else (lambda m: print(m, file=sys.stderr))
+    scores = evaluate_clips(labels, tracks_dir=args.tracks, model=args.model, specs_folder=args.specs, log=log)
+    summary = summarize(scores)
+    command = _command_line(args)
+    text = markdown(scores, summary, command)
+    print(text, end="")
+    if args.markdown is not None:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(text, encoding="utf-8")
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(to_json(scores, summary, command), indent=2) + "\n", encoding="utf-8")
+    return int(ExitCode.INPUT if summary["errors"] else ExitCode.OK)

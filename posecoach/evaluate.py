@@ -1,0 +1,326 @@
+"""Accuracy of posecoach against labelled clips: label manifests and the metrics.
+
+A *manifest* is a JSON file ``{"clips": [{"file", "exercise", "reps", "reps_per_side", "holds",
+"faults", ...}]}`` (``file`` relative to the manifest's folder), a folder of such files
+(``labels.json`` and ``*.labels.json``), or a JSON list of manifest paths.
+
+Definitions (also written into the JSON output, so a table never loses its meaning):
+
+- **Reps** are scored only on clips whose ``reps`` is a number; ``null`` means "uncountable"
+  and the clip is left out of every count metric (it still counts for pose share).
+- **Exact**: share of countable clips with ``counted == true``.
+- **MAE (relative)**: mean over countable clips of ``|counted - true| / max(true, 1)``.
+- **OBO** (off-by-one accuracy): share of countable clips with ``|counted - true| <= 1``.
+- **Hold error**: each labelled hold is matched one-to-one with the reported hold that overlaps
+  it most; the error is ``|reported duration - labelled duration|`` in seconds, averaged over
+  matched holds. Labelled holds with no overlapping report are *missed*; reported holds on a clip
+  whose ``holds`` are labelled that match no label are *extra*. A clip without a ``holds`` key
+  has unknown holds and is not scored for them; nor is a clip whose spec times no holds (a rep
+  exercise without a peak hold).
+- **Faults**: a reported fault *matches* a labelled one with the same id whose interval overlaps
+  it. Precision = matched reports / all reports; recall = labels matched by some report / all
+  labels. A clip with a ``faults`` key has known faults (``[]`` = known to have none, so all of
+  its reports are false positives: it contributes to precision only). A clip without the key has
+  unknown faults and contributes to neither (its reports are listed as "unlabelled").
+- **Pose share**: frames in which a person was found / all frames.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from posecoach.errors import ExitCode, PosecoachError
+
+DEFINITIONS = {
+    "exact": "share of countable clips (labelled reps not null) whose counted reps equal the labelled reps",
+    "mae_rel": "mean over countable clips of |counted - true| / max(true, 1)",
+    "obo": "share of countable clips with |counted - true| <= 1",
+    "hold_error_s": "mean |reported - labelled| hold duration (s) over labelled holds matched one-to-one "
+                    "with the reported hold overlapping them most; clips without a 'holds' key, or whose spec "
+                    "times no holds, are not scored",
+    "fault_precision": "reported faults overlapping a labelled fault of the same id / reported faults, over clips "
+                       "with a 'faults' key ([] = known to have none)",
+    "fault_recall": "labelled faults overlapped by a reported fault of the same id / labelled faults",
+    "pose_share": "frames with a person found / all frames",
+}
+
+
+class ManifestError(PosecoachError, ValueError):
+    """A label manifest is missing or malformed; the message names the file and the place."""
+
+    exit_code = ExitCode.INPUT
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A labelled interval in seconds from the start of the clip, with an optional side or id."""
+
+    start_s: float
+    end_s: float
+    tag: str | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass(frozen=True)
+class ClipLabel:
+    """What a person labelled about one clip. ``None`` for holds or faults means "not labelled"."""
+
+    file: str
+    path: Path
+    exercise: str
+    reps: int | None
+    reps_per_side: dict[str, int] | None = None
+    holds: tuple[Interval, ...] | None = None
+    faults: tuple[Interval, ...] | None = None
+    view: str | None = None
+
+    @property
+    def stem(self) -> str:
+        return Path(self.file).stem
+
+
+def _intervals(raw: Any, where: str, tag_key: str, required_tag: bool) -> tuple[Interval, ...]:
+    if not isinstance(raw, list):
+        raise ManifestError(f"{where}: expected a list of {{\"start\", \"end\"}} objects [got {type(raw).__name__}]")
+    out = []
+    for i, item in enumerate(raw):
+        here = f"{where}[{i}]"
+        if not isinstance(item, dict):
+            raise ManifestError(f"{here}: expected an object with \"start\" and \"end\"")
+        try:
+            start, end = float(item["start"]), float(item["end"])
+        except (KeyError, TypeError, ValueError):
+            raise ManifestError(f"{here}: needs numbers \"start\" and \"end\" (seconds)") from None
+        if end < start:
+            raise ManifestError(f"{here}: end {end:g} is before start {start:g}")
+        tag = item.get(tag_key)
+        if required_tag and not isinstance(tag, str):
+            raise ManifestError(f"{here}.{tag_key}: required (a fault id string)")
+        out.append(Interval(start, end, tag if isinstance(tag, str) else None))
+    return tuple(out)
+
+
+def parse_clip(raw: Any, where: str, folder: Path) -> ClipLabel:
+    """One clip entry of a manifest; ``where`` names it in error messages."""
+    if not isinstance(raw, dict):
+        raise ManifestError(f"{where}: expected an object")
+    for key in ("file", "exercise"):
+        if not isinstance(raw.get(key), str) or not raw[key]:
+            raise ManifestError(f"{where}.{key}: required (a string)")
+    reps = raw.get("reps")
+    if reps is not None and (isinstance(reps, bool) or not isinstance(reps, int) or reps < 0):
+        raise ManifestError(f"{where}.reps: expected a whole number or null [got {reps!r}]")
+    per_side = raw.get("reps_per_side")
+    if per_side is not None and not (isinstance(per_side, dict) and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in per_side.values())):
+        raise ManifestError(f"{where}.reps_per_side: expected {{\"left\": n, \"right\": n}} [got {per_side!r}]")
+    holds = _intervals(raw["holds"], f"{where}.holds", "side", False) if "holds" in raw else None
+    faults = _intervals(raw["faults"], f"{where}.faults", "id", True) if "faults" in raw else None
+    return ClipLabel(raw["file"], (folder / raw["file"]).resolve(), raw["exercise"], reps, per_side, holds,
+                     faults, raw.get("view"))
+
+
+def _manifest_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        files = sorted({*path.glob("labels.json"), *path.glob("*.labels.json")})
+        if not files:
+            raise ManifestError(f"{path}: no labels.json or *.labels.json in this folder")
+        return files
+    if not path.is_file():
+        raise ManifestError(f"{path}: no such manifest file or folder")
+    return [path]
+
+
+def load_manifest(paths: Path | Sequence[Path]) -> list[ClipLabel]:
+    """The clips of one or more manifests (files, folders or lists of manifests), in order."""
+    todo = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
+    clips: list[ClipLabel] = []
+    seen: set[Path] = set()
+    while todo:
+        for file in _manifest_files(todo.pop(0)):
+            file = file.resolve()
+            if file in seen:
+                continue
+            seen.add(file)
+            try:
+                doc = json.loads(file.read_text(encoding="utf-8"))
+            except OSError as exc:
+                raise ManifestError(f"{file}: cannot read ({exc.strerror})") from None
+            except json.JSONDecodeError as exc:
+                raise ManifestError(f"{file}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+            if isinstance(doc, list):  # a list of manifest paths, relative to this file
+                if not all(isinstance(p, str) for p in doc):
+                    raise ManifestError(f"{file}: a list manifest holds paths of label files (strings)")
+                todo[:0] = [file.parent / p for p in doc]
+                continue
+            if not isinstance(doc, dict) or not isinstance(doc.get("clips"), list):
+                raise ManifestError(f"{file}: expected {{\"clips\": [...]}} or a list of label-file paths")
+            clips += [parse_clip(c, f"{file}: clips[{i}]", file.parent) for i, c in enumerate(doc["clips"])]
+    return clips
+
+
+# -- metrics ------------------------------------------------------------------------------------
+def overlap_s(a0: float, a1: float, b0: float, b1: float) -> float:
+    """Length of the overlap of [a0, a1] and [b0, b1] (0 when they do not overlap)."""
+    return max(0.0, min(a1, b1) - max(a0, b0))
+
+
+def _overlaps(a0: float, a1: float, b0: float, b1: float) -> bool:
+    # touching counts: a fault reported over one frame at the edge of a label still names it
+    return a0 <= b1 and b0 <= a1
+
+
+def match_holds(reported: Sequence[dict[str, Any]], labelled: Sequence[Interval]) -> list[tuple[Interval, dict[str, Any] | None]]:
+    """Pair each labelled hold with the unused reported hold that overlaps it most (or None).
+    Pairs are taken greedily by overlap length, largest first."""
+    candidates = sorted(
+        ((overlap_s(lab.start_s, lab.end_s, rep["start_s"], rep["end_s"]), li, ri)
+         for li, lab in enumerate(labelled) for ri, rep in enumerate(reported)),
+        reverse=True,
+    )
+    pair: dict[int, int] = {}
+    used: set[int] = set()
+    for ov, li, ri in candidates:
+        if ov > 0 and li not in pair and ri not in used:
+            pair[li] = ri
+            used.add(ri)
+    return [(lab, reported[pair[li]] if li in pair else None) for li, lab in enumerate(labelled)]
+
+
+def match_faults(reported: Sequence[dict[str, Any]], labelled: Sequence[Interval]) -> tuple[int, int, int]:
+    """(true positives, false positives, false negatives) of reported against labelled faults.
+    A report is a true positive if it overlaps any label of its id; a label is found (not a
+    false negative) if any report of its id overlaps it."""
+    tp = sum(1 for r in reported if any(
+        lab.tag == r["id"] and _overlaps(r["start_s"], r["end_s"], lab.start_s, lab.end_s) for lab in labelled))
+    found = sum(1 for lab in labelled if any(
+        lab.tag == r["id"] and _overlaps(r["start_s"], r["end_s"], lab.start_s, lab.end_s) for r in reported))
+    return tp, len(reported) - tp, len(labelled) - found
+
+
+@dataclass
+class ClipScore:
+    """One clip's outcome. ``status`` is "ok", "no spec" or "error" (then ``message`` says why)."""
+
+    label: ClipLabel
+    status: str = "ok"
+    message: str = ""
+    source: str = ""  # "track" (saved landmarks reused) or "video" (model run)
+    counted: int | None = None
+    counted_by_side: dict[str, int] | None = None
+    holds_scored: bool = False
+    hold_errors_s: list[float] = field(default_factory=list)
+    holds_missed: int = 0
+    holds_extra: int = 0
+    fault_tp: int = 0
+    fault_fp: int = 0
+    fault_fn: int = 0
+    faults_reported: list[str] = field(default_factory=list)
+    frames: int = 0
+    frames_with_pose: int = 0
+    seconds: float = 0.0
+
+    @property
+    def countable(self) -> bool:
+        return self.status == "ok" and self.label.reps is not None and self.counted is not None
+
+    @property
+    def count_error(self) -> int | None:
+        if not self.countable:
+            return None
+        assert self.counted is not None and self.label.reps is not None
+        return abs(self.counted - self.label.reps)
+
+    @property
+    def faults_scored(self) -> bool:
+        return self.status == "ok" and self.label.faults is not None
+
+
+def score_clip(label: ClipLabel, report: dict[str, Any], *, source: str = "", seconds: float = 0.0,
+               times_holds: bool = True) -> ClipScore:
+    """Score one posecoach report (the dict of ``posecoach.report``) against its label.
+    ``times_holds`` is False when the exercise's spec does not time holds (then holds are not scored)."""
+    s = ClipScore(label, source=source, seconds=seconds, counted=int(report["reps"]),
+                  frames=int(report["frames"]), frames_with_pose=int(report["frames_with_pose"]))
+    if "reps_by_side" in report:
+        s.counted_by_side = {k: int(v) for k, v in report["reps_by_side"].items()}
+    holds = report.get("holds", [])
+    s.holds_scored = label.holds is not None and times_holds
+    if s.holds_scored:
+        assert label.holds is not None
+        pairs = match_holds(holds, label.holds)
+        s.hold_errors_s = [abs(float(rep["duration_s"]) - lab.duration_s) for lab, rep in pairs if rep is not None]
+        s.holds_missed = sum(1 for _, rep in pairs if rep is None)
+        s.holds_extra = len(holds) - len(s.hold_errors_s)
+    s.faults_reported = [f["id"] for f in report.get("faults", [])]
+    if label.faults is not None:
+        s.fault_tp, s.fault_fp, s.fault_fn = match_faults(report.get("faults", []), label.faults)
+    return s
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return num / den if den else None
+
+
+def _mean(values: Iterable[float]) -> float | None:
+    vals = list(values)
+    return sum(vals) / len(vals) if vals else None
+
+
+def summarize(scores: Sequence[ClipScore]) -> dict[str, Any]:
+    """Totals over all clips (None where a metric has nothing to be computed on)."""
+    countable = [s for s in scores if s.countable]
+    errors = [s.count_error for s in countable]
+    holds = [e for s in scores for e in s.hold_errors_s]
+    fscored = [s for s in scores if s.faults_scored]
+    tp, fp, fn = (sum(getattr(s, k) for s in fscored) for k in ("fault_tp", "fault_fp", "fault_fn"))
+    labels_total = sum(len(s.label.faults or ()) for s in fscored)
+    ran = [s for s in scores if s.status == "ok"]
+    frames = sum(s.frames for s in ran)
+    return {
+        "clips": len(scores),
+        "analysed": len(ran),
+        "no_spec": sorted({s.label.exercise for s in scores if s.status == "no spec"}),
+        "errors": sum(1 for s in scores if s.status == "error"),
+        "countable": len(countable),
+        "uncountable": sum(1 for s in ran if s.label.reps is None),
+        "reps_true": sum(s.label.reps or 0 for s in countable),
+        "reps_counted": sum(s.counted or 0 for s in countable),
+        "exact": _ratio(sum(1 for e in errors if e == 0), len(errors)),
+        "mae_rel": _mean((s.count_error or 0) / max(s.label.reps or 0, 1) for s in countable),
+        "obo": _ratio(sum(1 for e in errors if e is not None and e <= 1), len(errors)),
+        "holds_matched": len(holds),
+        "holds_missed": sum(s.holds_missed for s in scores),
+        "holds_extra": sum(s.holds_extra for s in scores),
+        "hold_error_s": _mean(holds),
+        "fault_clips": len(fscored),
+        "fault_tp": tp, "fault_fp": fp, "fault_fn": fn,
+        "fault_precision": _ratio(tp, tp + fp),
+        "fault_recall": _ratio(labels_total - fn, labels_total),
+        "pose_share": _ratio(sum(s.frames_with_pose for s in ran), frames),
+        "frames": frames,
+        "seconds": sum(s.seconds for s in scores),
+    }
+
+
+def clip_json(s: ClipScore) -> dict[str, Any]:
+    """A clip's score as JSON-ready data."""
+    lab = s.label
+    return {
+        "file": lab.file, "exercise": lab.exercise, "status": s.status, "message": s.message, "source": s.source,
+        "reps_true": lab.reps, "reps_counted": s.counted, "reps_per_side_true": lab.reps_per_side,
+        "reps_per_side_counted": s.counted_by_side, "count_error": s.count_error,
+        "holds_scored": s.holds_scored, "hold_errors_s": [round(e, 2) for e in s.hold_errors_s],
+        "holds_missed": s.holds_missed,
+        "holds_extra": s.holds_extra, "faults_labelled": None if lab.faults is None else [f.tag for f in lab.faults],
+        "faults_reported": s.faults_reported, "fault_tp": s.fault_tp, "fault_fp": s.fault_fp,
+        "fault_fn": s.fault_fn, "frames": s.frames, "frames_with_pose": s.frames_with_pose,
+        "seconds": round(s.seconds, 2),
+    }

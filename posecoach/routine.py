@@ -1,0 +1,243 @@
+"""Routines: 3-4 exercises in a row, each with its dose, run as one session.
+
+A routine file (``exercise_specs/routines/*.toml``)::
+
+    schema_version = 1
+    name = "Gentle morning routine"
+    note = "Not within 10 minutes of getting out of bed."
+
+    [[steps]]
+    exercise = "cat_cow"
+    reps = 8                 # optional: the dose for this routine (else the spec's)
+
+    [[steps]]
+    exercise = "childs_pose"
+    holds = 1
+    hold_s = 20
+
+``RoutineRunner`` has the interface of ``posecoach.pipeline.Analysis`` (``step_pose``, ``finish``,
+``report``, ``.session``, ``.spec``, ``.limits``), with ``.session``/``.spec`` those of the current
+exercise. Each exercise starts with its own setup phase (a fresh engine); the runner moves on when
+the current exercise's dose is done, or on ``next()``. A pain stop ends the whole routine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from posecoach.engine.session import Session
+from posecoach.errors import SpecError
+from posecoach.pipeline import Analysis, Step
+from posecoach.report import summary_text
+from posecoach.spec.loader import find_spec, parse_spec, read_toml, specs_dir
+from posecoach.spec.schema import Spec
+from posecoach.types import PoseFrame
+
+ROUTINE_SCHEMA = "posecoach.routine_report"
+_TOP_KEYS = ("schema_version", "name", "note", "steps")
+_STEP_KEYS = ("exercise", "reps", "holds", "hold_s", "note")
+#: A hold counts towards the dose when it lasted at least this share of its target.
+HOLD_DONE_SHARE = 0.9
+
+
+@dataclass(frozen=True)
+class Routine:
+    """A validated routine: a name and its exercise specs, doses already applied."""
+
+    name: str
+    path: str
+    specs: tuple[Spec, ...]
+    note: str = ""
+
+
+def routines_dir() -> Path:
+    return specs_dir() / "routines"
+
+
+def routine_ids(folder: Path | None = None) -> list[str]:
+    folder = folder or routines_dir()
+    return sorted(p.stem for p in folder.glob("*.toml"))
+
+
+def _with_dose(spec: Spec, step: dict[str, Any], where: str) -> Spec:
+    """The spec with the step's dose (reps, holds, hold_s) in place of its own."""
+    changes = {k: step[k] for k in ("reps", "holds", "hold_s") if k in step}
+    if not changes:
+        return spec
+    if "reps" in changes and spec.rep is None:
+        raise SpecError(f"{where}.reps: {spec.id!r} is timed as holds; use holds and hold_s")
+    if "holds" in changes and spec.hold is None:
+        raise SpecError(f"{where}.holds: {spec.id!r} counts reps; use reps")
+    data = spec.model_dump(mode="python")
+    data["dose"].update(changes)
+    if "hold_s" in changes:
+        if data.get("hold") is not None:
+            data["hold"]["target_s"] = changes["hold_s"]
+        elif data.get("rep") is not None and data["rep"]["hold_s"] > 0:
+            data["rep"]["hold_s"] = changes["hold_s"]
+    return parse_spec(data, f"{where} (dose for {spec.id!r})")
+
+
+def load_routine(name: str | Path) -> Routine:
+    """A routine by name (``exercise_specs/routines/NAME.toml``) or by path; raises ``SpecError``."""
+    text = str(name)
+    path = Path(text) if text.endswith(".toml") or "/" in text else routines_dir() / f"{text}.toml"
+    if not path.exists() and not text.endswith(".toml"):
+        raise SpecError(f"unknown routine {text!r}; valid ones: {', '.join(routine_ids()) or '(none)'}")
+    data = read_toml(path)
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise SpecError(f"{path}: {key}: unknown key; expected one of {', '.join(_TOP_KEYS)}")
+    if data.get("schema_version") != 1:
+        raise SpecError(f"{path}: schema_version: expected 1 [got {data.get('schema_version')!r}]")
+    steps = data.get("steps")
+    if not isinstance(steps, list) or not steps:
+        raise SpecError(f"{path}: steps: a routine needs at least one [[steps]] with exercise = \"ID\"")
+    specs: list[Spec] = []
+    for i, step in enumerate(steps):
+        where = f"{path}: steps[{i}]"
+        if not isinstance(step, dict):
+            raise SpecError(f"{where}: expected a table with exercise = \"ID\"")
+        for key in step:
+            if key not in _STEP_KEYS:
+                raise SpecError(f"{where}.{key}: unknown key; expected one of {', '.join(_STEP_KEYS)}")
+        if not isinstance(step.get("exercise"), str):
+            raise SpecError(f"{where}.exercise: required: an exercise id such as \"cat_cow\"")
+        try:
+            spec = find_spec(step["exercise"])
+        except SpecError as exc:
+            raise SpecError(f"{where}.exercise: {exc}") from None
+        specs.append(_with_dose(spec, step, where))
+    return Routine(str(data.get("name") or path.stem), str(path), tuple(specs), str(data.get("note", "")))
+
+
+def dose_done(spec: Spec, session: Session) -> bool:
+    """Whether the set has done its dose (reps, or holds that reached most of their target)."""
+    d = spec.dose
+    if spec.rep is not None:
+        target = (d.reps or 0) * d.sets
+        if not target:
+            return False
+        if d.per_side:
+            return min(session.by_side.get("left", 0), session.by_side.get("right", 0)) >= target
+        return session.count >= target
+    target = (d.holds or 1) * d.sets
+    goal = spec.hold.target_s if spec.hold is not None else 0.0
+    good = [h for h in session.holds if h.duration_s >= HOLD_DONE_SHARE * goal - 1e-9]
+    if d.per_side:
+        sides = [h.side for h in good]
+        return min(sides.count("left"), sides.count("right")) >= target
+    return len(good) >= target
+
+
+class RoutineRunner:
+    """Runs the exercises of a routine one after another over one stream of poses.
+
+    ``make`` builds the engine for one exercise (default: ``Analysis(spec)``); the analyze command
+    passes one that applies a personal profile. ``on_change(index, spec)`` is called whenever the
+    current exercise changes (a live overlay rebuilds its drawing for the new spec there).
+    """
+
+    def __init__(self, routine: Routine, make: Callable[[Spec], Analysis] | None = None, *,
+                 on_change: Callable[[int, Spec], None] | None = None) -> None:
+        self.routine = routine
+        self._make = make or (lambda spec: Analysis(spec))
+        self.on_change = on_change
+        self.done: list[Analysis] = []
+        self.index = 0
+        self.current: Analysis = self._make(routine.specs[0])
+        #: True once the whole routine's dose is done, or after a pain stop.
+        self.finished = False
+        #: True on the step in which the runner moved to the next exercise.
+        self.exercise_changed = False
+        self._skipped_last = False
+
+    # -- the Analysis interface ---------------------------------------------------------------
+    @property
+    def spec(self) -> Spec:
+        return self.current.spec
+
+    @property
+    def session(self) -> Session:
+        return self.current.session
+
+    @property
+    def limits(self) -> dict[str, Any] | None:
+        return self.current.limits
+
+    def step_pose(self, raw: PoseFrame) -> Step:
+        """One frame for the current exercise; moves on once its dose is done."""
+        self.exercise_changed = False
+        step = self.current.step_pose(raw)
+        if self.session.pain_stop_s is not None:
+            self.finished = True
+        elif not self.finished and dose_done(self.spec, self.session):
+            self._advance(reason=None)
+        return step
+
+    def next(self) -> bool:
+        """Skip to the next exercise now (the current one is recorded as skipped if unfinished).
+        Returns False when there was no next exercise."""
+        if self.finished:
+            return False
+        return self._advance(reason=None if dose_done(self.spec, self.session) else "skipped")
+
+    def _advance(self, reason: str | None) -> bool:
+        if self.index + 1 >= len(self.routine.specs):
+            # the last exercise stays open (and keeps counting) until the stream ends: finish()
+            self.finished = True
+            self._skipped_last = reason == "skipped"
+            return False
+        self.current.finish(reason)
+        self.done.append(self.current)
+        self.index += 1
+        self.current = self._make(self.routine.specs[self.index])
+        self.exercise_changed = True
+        if self.on_change is not None:
+            self.on_change(self.index, self.spec)
+        return True
+
+    def finish(self, reason: str | None = None) -> None:
+        """Close the current exercise (the routine ends here; the rest are reported not started)."""
+        self.current.finish(reason or ("skipped" if self._skipped_last else None))
+        self.finished = True
+
+    def analyses(self) -> list[Analysis]:
+        """The exercises started so far, in order (the current one last)."""
+        return [*self.done, self.current]
+
+    def report(self, source: dict[str, Any]) -> dict[str, Any]:
+        """One report with a section per exercise (each a full exercise report)."""
+        sections = [a.report(source) for a in self.analyses()]
+        started = len(sections)
+        not_started = [s.id for s in self.routine.specs[started:]]
+        rep_rows = [{**r, "exercise": sec["exercise"]} for sec in sections for r in sec["rep_details"]]
+        fault_rows = [{**f, "exercise": sec["exercise"]} for sec in sections for f in sec["faults"]]
+        complete = not not_started and all(s["status"] == "complete" for s in sections)
+        return {
+            "schema": ROUTINE_SCHEMA,
+            "schema_version": 1,
+            "routine": self.routine.name,
+            "routine_file": self.routine.path,
+            "status": "complete" if complete else "partial",
+            "exercises": sections,
+            "not_started": not_started,
+            "frames": sum(s["frames"] for s in sections),
+            "frames_with_pose": sum(s["frames_with_pose"] for s in sections),
+            "rep_details": rep_rows,
+            "faults": fault_rows,
+            "limits": self.current.limits or {"profile": None},
+        }
+
+
+def routine_summary_text(report: dict[str, Any]) -> str:
+    """The terminal summary of a routine report: one block per exercise."""
+    lines = [f"Routine: {report['routine']} ({report['status']})"]
+    for i, section in enumerate(report["exercises"], 1):
+        lines.append(f"{i}. " + summary_text(section).replace("\n", "\n   "))
+    for ex_id in report["not_started"]:
+        lines.append(f"   not started: {ex_id}")
+    return "\n".join(lines)
