@@ -261,8 +261,20 @@ def score_clip(label: ClipLabel, report: dict[str, Any], *, source: str = "", se
         s.holds_extra = len(holds) - len(s.hold_errors_s)
     s.faults_reported = [f["id"] for f in report.get("faults", [])]
     if label.faults is not None:
-        s.fault_tp, s.fault_fp, s.fault_fn = match_faults(report.get("faults", []), label.faults)
+        s.fault_tp, s.fault_fp, s.fault_fn = match_faults(report.get("faults", []), expected_faults(label, report))
     return s
+
+
+def expected_faults(label: ClipLabel, report: dict[str, Any]) -> tuple[Interval, ...]:
+    """The labelled faults, plus ``short_hold`` wherever a labelled hold of a rep exercise is
+    shorter than the rule the spec applies (under 80 % of its target): a hold labelled 3 s in
+    an exercise whose dose asks for 5 s is a short hold by the spec's own definition."""
+    extra: list[Interval] = []
+    targets = [h.get("target_s") for h in report.get("holds", []) if h.get("target_s")]
+    if label.holds and targets and report.get("rep_details"):
+        target = float(targets[0])
+        extra = [Interval(h.start_s, h.end_s, "short_hold") for h in label.holds if h.duration_s < 0.8 * target]
+    return (*(label.faults or ()), *extra)
 
 
 def _ratio(num: float, den: float) -> float | None:

@@ -137,6 +137,7 @@ def scenarios() -> list[Scenario]:
     add(reps_scenario("bridge", "side", CROOK, top, 10, faults={
         "over_arching": cycle(CROOK, mix(top, hip_y=0.5, trunk=222, **both(thigh=-5, shin=-80)), reps=1),
         "feet_too_far": cycle(CROOK, mix(top, **both(shin=-20)), reps=1),
+        "hips_sag": cycle(CROOK, mix(top, hip_y=0.16, trunk=196, **both(thigh=35, shin=-70)), reps=1),
         "too_fast": fast(CROOK, top)}))
     still = holds(CROOK, CROOK, 1, 62.0, lead_s=1.5)
     add(Scenario("pelvic_tilt", "side", [(0.0, CROOK), (65.0, CROOK)], 1, faults={

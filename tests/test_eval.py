@@ -256,3 +256,14 @@ def test_eval_real_bridge_then_reuses_its_track(real_dir: Path, tmp_path: Path, 
     again = json.loads(out_json.read_text())["clips"][0]
     assert (again["source"], again["reps_counted"], again["frames"]) == ("track", 1, clip["frames"])
     assert os.stat(track).st_mtime_ns == mtime
+
+
+def test_short_labelled_holds_are_expected_short_hold_faults():
+    from posecoach.evaluate import ClipLabel, Interval, expected_faults
+
+    label = ClipLabel("c.mp4", Path("c.mp4"), "back_extension", 2,
+                      holds=(Interval(1.0, 4.0), Interval(8.0, 14.0)), faults=())
+    report = {"holds": [{"target_s": 5.0}], "rep_details": [{}]}
+    assert [(f.start_s, f.tag) for f in expected_faults(label, report)] == [(1.0, "short_hold")]
+    hold_exercise = {"holds": [{"target_s": 5.0}], "rep_details": []}
+    assert expected_faults(label, hold_exercise) == ()

@@ -1,0 +1,140 @@
+"""``posecoach live``: coach a set from the camera (or a video played as if live), in a window.
+
+Keys: q ends the set (the report is saved), space pauses, p is a pain stop (ends the set at once,
+recorded in the report, with advice to ask a therapist).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from posecoach.commands.analyze import add_model_argument, make_analysis
+from posecoach.errors import CameraError, ExitCode, UsageError
+from posecoach.report import summary_text
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("live", help="coach a set live from the camera, in a window", description=__doc__)
+    p.add_argument("--exercise", "-e", required=True, help="exercise id (see 'posecoach exercises') or a spec .toml")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--camera", type=_camera, default=0, metavar="N|DEVICE|URL",
+                     help="camera number (default: 0), or a device path or stream URL")
+    src.add_argument("--source", type=Path, metavar="VIDEO",
+                     help="play a video file through the live path at its real frame rate instead of a camera")
+    p.add_argument("--no-drop", action="store_true",
+                   help="with --source: process every frame, at full resolution, as fast as possible, without "
+                        "pacing or dropping (gives the same report as 'posecoach analyze')")
+    p.add_argument("--record", type=Path, metavar="DIR",
+                   help="keep the session in DIR: video.ts (MPEG-TS, readable after a crash), track.jsonl, "
+                        "report.json, all written as the session goes")
+    p.add_argument("--report", type=Path, help="JSON report path (default: DIR/report.json with --record, "
+                   "else live-<exercise>-<time>.report.json here)")
+    p.add_argument("--profile", type=Path, help="a personal limits profile (a therapist's adjustments)")
+    p.add_argument("--mute", action="store_true", help="no spoken cues")
+    p.add_argument("--voice-wav", type=Path, metavar="DIR", help="write each spoken cue to a WAV file in DIR "
+                   "instead of the sound card")
+    p.add_argument("--headless", action="store_true",
+                   help="run without a window (also POSECOACH_HEADLESS=1); the overlay is still drawn")
+    p.add_argument("--keys", default="", metavar="T:KEY,...",
+                   help="headless only: keys to press at video times, e.g. '2.5:p' (for tests and demos)")
+    p.add_argument("--summary-s", type=float, default=None, metavar="S",
+                   help="close the end-of-set summary after S seconds (default: wait for a key; 0: no summary screen)")
+    p.add_argument("--quiet", "-q", action="store_true", help="print no summary")
+    add_model_argument(p)
+    p.set_defaults(func=run)
+
+
+def _camera(text: str) -> int | str:
+    """``--camera``: a number for /dev/videoN, otherwise a device path or a stream URL."""
+    return int(text) if text.isdigit() else text
+
+
+def _default_report(args: argparse.Namespace, exercise_id: str) -> Path:
+    if args.report is not None:
+        return args.report
+    if args.record is not None:
+        return args.record / "report.json"
+    if args.source is not None:
+        return Path(f"{args.source.stem}.live.report.json")
+    from datetime import datetime
+
+    return Path(f"live-{exercise_id}-{datetime.now().strftime('%Y%m%d-%H%M%S')}.report.json")
+
+
+def run(args: argparse.Namespace) -> int:
+    from posecoach.camera import CameraSource, PacedFileSource, SequentialFileSource
+    from posecoach.live import Recorder, LiveSession, session_meta
+    from posecoach.pose.estimator import PoseEstimator
+    from posecoach.pose.models import resolve_model
+    from posecoach.render.window import (CvWindow, HeadlessWindow, Window, check_display, display_size,
+                                         headless_requested, parse_key_script)
+    from posecoach.voice import make_voice
+
+    if args.no_drop and args.source is None:
+        raise UsageError("--no-drop needs --source VIDEO: a camera cannot wait for the coach")
+    headless = headless_requested(args.headless)
+    try:
+        script = parse_key_script(args.keys)
+    except ValueError as exc:
+        raise UsageError(f"--keys: {exc}; write it as T:KEY pairs, e.g. '2.5:p,4:q'") from None
+    if script and not headless:
+        raise UsageError("--keys works only with --headless; in a window, press the keys")
+    if args.record is not None:
+        if args.record.exists() and not args.record.is_dir():
+            raise UsageError(f"{args.record}: is a file; give --record a folder (it is created if missing)")
+        if (args.record / "session.json").exists():
+            raise UsageError(f"{args.record}: already holds a recorded session; choose a new folder for --record")
+        try:
+            args.record.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"{args.record}: cannot create the folder ({exc.strerror}); choose another place") from None
+    if not headless:
+        check_display()  # before the camera and the model: the cheapest thing that can be missing
+    analysis = make_analysis(args.exercise, args.profile)
+    log = (lambda m: print(m, file=sys.stderr))
+    model_path = resolve_model(args.model, log=log)
+    model = args.model if args.model in ("lite", "full", "heavy") else str(model_path)
+    report_path = _default_report(args, analysis.spec.id)
+    if args.source is not None:
+        source = SequentialFileSource(args.source) if args.no_drop else PacedFileSource(args.source)
+    else:
+        source = CameraSource(args.camera)
+    meta = {**source.describe(), "model": model}
+    recorder = None
+    started = False
+    try:
+        if args.record is not None:
+            recorder = Recorder(args.record, session_meta(args.exercise, args.profile, model, source.describe()),
+                                source.fps, display_size(source.width, source.height))
+            meta["recording"] = str(args.record)
+        window: Window = HeadlessWindow(script) if headless else CvWindow(f"posecoach - {analysis.spec.name}")
+        voice = make_voice(mute=args.mute, wav_dir=args.voice_wav, log=log)
+        with PoseEstimator(model_path) as estimator:
+            session = LiveSession(analysis, source, estimator, window, voice, source_meta=meta,
+                                  report_path=report_path, recorder=recorder, summary_s=args.summary_s,
+                                  full_resolution=args.no_drop, log=log)
+            started = True  # from here the session closes the camera and the recording itself
+            result = session.run()
+    finally:
+        if not started:
+            source.close()
+            if recorder is not None:
+                recorder.close()
+    report = result.report
+    if not args.quiet:
+        print(summary_text(report))
+        lat = result.latency_summary()
+        print(f"  live: {result.frames} frames processed, {result.dropped} dropped; "
+              f"latency median {lat['median_ms']:.0f} ms, 95th percentile {lat['p95_ms']:.0f} ms")
+        print(f"  report: {report_path}")
+        if report.get("pain_stop"):
+            print(f"  {report['pain_stop']['advice']}")
+    if result.reason == "camera_lost":
+        where = f"camera {args.camera}" if args.source is None else str(args.source)
+        raise CameraError(f"{where}: stopped giving frames at {report['stop']['t_s']} s; the set was ended and "
+                          f"the report saved to {report_path}; reconnect the camera and start a new set")
+    if result.reason == "interrupted":
+        return int(ExitCode.INTERRUPTED)
+    return int(ExitCode.OK)

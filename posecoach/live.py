@@ -1,0 +1,364 @@
+"""The live coaching loop: newest camera frame -> pose -> engine -> overlay -> window, with keys,
+voice cues and a session recording that survives a crash.
+
+The loop takes the newest frame the source has (older ones were dropped by the source), so it
+never falls behind the camera. Keys: q ends the set, space pauses, p is a pain stop.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import queue
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from posecoach.camera import Captured, LiveSource
+from posecoach.pipeline import Analysis, Step
+from posecoach.pipeline import finish as finish_analysis
+from posecoach.render.framing import FramingCheck
+from posecoach.render.overlay import HudInfo, Overlay
+from posecoach.render.screens import pain_screen, summary_screen
+from posecoach.render.video import VideoOut
+from posecoach.render.window import Window, display_size
+from posecoach.report import write_report
+from posecoach.track import TrackWriter
+from posecoach.types import Frame, PoseFrame
+from posecoach.voice import CueMaker, Voice
+
+SESSION_FORMAT = "posecoach.session"
+SESSION_FILE = "session.json"
+#: How often the report on disk is rewritten during a recorded session (seconds of wall time).
+CHECKPOINT_S = 1.0
+
+
+class Recorder:
+    """A session folder written as the session goes: ``video.ts`` (the camera's frames at the
+    camera's rate, at the size shown: at most ``MAX_SHOW`` pixels on the long side, so encoding a
+    phone's 1080x1920 stream does not take the model's CPU), ``track.jsonl`` (landmarks, flushed every frame), ``report.json`` (rewritten
+    atomically every ``CHECKPOINT_S``) and ``session.json`` (what is needed to replay it).
+
+    Video frame n and track line ``"i": n`` are the same picture. Frames the loop dropped are
+    filled with the next picture so the video keeps real time; a pause is cut out.
+
+    Why MPEG-TS and not mp4: an mp4 written by OpenCV has its index at the end, so a crash or a
+    power cut leaves a file no player opens; a transport stream is readable up to its last few
+    frames. (``posecoach replay DIR -o out.mp4`` makes an mp4 of it.) Every ``CHECKPOINT_S`` the
+    files are also flushed to the disk (fsync), so a power cut loses at most about a second.
+    """
+
+    def __init__(self, folder: Path, meta: dict[str, Any], fps: float, size: tuple[int, int]) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.video_path = self.folder / "video.ts"
+        self.track_path = self.folder / "track.jsonl"
+        self.report_path = self.folder / "report.json"
+        self.fps = fps
+        self._video = VideoOut(self.video_path, fps, size)
+        self.track = TrackWriter(self.track_path, {**meta.get("source", {}), "fps": fps, "width": size[0],
+                                                   "height": size[1], "model": meta.get("model"),
+                                                   "source": str(self.video_path)})
+        session = {"format": SESSION_FORMAT, "version": 1, "video": self.video_path.name,
+                   "track": self.track_path.name, "report": self.report_path.name, **meta}
+        (self.folder / SESSION_FILE).write_text(json.dumps(session, indent=2) + "\n", encoding="utf-8")
+        self._offset: int | None = None  # capture index - video index
+        self._queued = 0  # video frames handed to the encoder so far
+        self._last_checkpoint = 0.0
+        # encoding (a few ms a frame) runs beside the loop, not in it: OpenCV lets go of the GIL
+        # while it encodes. The queue holds half a second: a full one (an encoder slower than the
+        # camera) holds the loop back, and a crash loses what is queued plus the muxer's buffer
+        self._frames: queue.Queue[tuple[np.ndarray, int] | None] = queue.Queue(maxsize=max(4, round(fps / 2)))
+        self.encode_error: str | None = None
+        self._encoder = threading.Thread(target=self._encode, name="recorder", daemon=True)
+        self._encoder.start()
+
+    def _encode(self) -> None:
+        while (item := self._frames.get()) is not None:
+            image, repeat = item
+            if repeat == 0:  # a checkpoint: put what is written so far on the disk itself
+                self._sync()
+                continue
+            try:
+                for _ in range(repeat):
+                    self._video.write(image)
+            except cv2.error as exc:  # a full disk must not end the coaching: the set goes on unrecorded
+                self.encode_error = str(exc).strip().splitlines()[-1]
+
+    def _sync(self) -> None:
+        """fsync the session's files and folder (here, off the frame loop: it can take a while)."""
+        for path in (self.track_path, self.video_path, self.report_path, self.folder):
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except OSError:
+                continue  # not there yet (the first report comes with the first checkpoint)
+            try:
+                os.fsync(fd)
+            except OSError:
+                pass  # some file systems cannot sync a folder; the files themselves are synced
+            finally:
+                os.close(fd)
+
+    def write(self, frame: Frame, raw: PoseFrame, image: np.ndarray | None = None) -> None:
+        """Record one processed frame (``image``: the picture as shown, by default the frame's)
+        and its landmarks. A frame the loop dropped before this one is filled with this picture,
+        so the video keeps the camera's clock."""
+        if self._offset is None:
+            self._offset = frame.index - self._queued
+        gap = frame.index - self._offset - self._queued
+        if gap > 2 * self.fps:  # a long stall: do not write seconds of the same picture
+            self._offset += gap
+            gap = 0
+        index = self._queued + max(0, gap)
+        self._frames.put((frame.image if image is None else image, 1 + max(0, gap)))
+        self._queued = index + 1
+        self.track.write(dataclasses.replace(raw, index=index))
+
+    def resync(self) -> None:
+        """After a pause: the next frame follows on directly (the paused time is not recorded)."""
+        self._offset = None
+
+    def checkpoint(self, analysis: Analysis, source: dict[str, Any], force: bool = False) -> None:
+        """Rewrite the report on disk (at most every ``CHECKPOINT_S``) as a partial, in-progress one."""
+        now = time.monotonic()
+        if not force and now - self._last_checkpoint < CHECKPOINT_S:
+            return
+        self._last_checkpoint = now
+        report = analysis.report(source)
+        t = analysis.session._last_t
+        report["status"] = "partial"
+        report["stop"] = {"reason": "in_progress", "t_s": None if t is None else round(t, 2)}
+        write_report(report, self.report_path)
+        self._frames.put((np.empty((0, 0, 3), np.uint8), 0))  # ask the encoder thread to fsync
+
+    def close(self) -> None:
+        """Finish the video (waits for the encoder) and the track."""
+        if self._encoder.is_alive():
+            self._frames.put(None)
+            self._encoder.join()
+        self._video.close()
+        self.track.close()
+
+
+@dataclass
+class LiveResult:
+    """How a live session went."""
+
+    report: dict[str, Any]
+    reason: str  # completed | user | pain | camera_lost | interrupted
+    frames: int
+    dropped: int
+    latencies_ms: list[float] = field(default_factory=list)
+
+    def latency_summary(self) -> dict[str, float]:
+        """Median and 95th percentile of capture-to-overlay latency, in ms."""
+        if not self.latencies_ms:
+            return {"median_ms": float("nan"), "p95_ms": float("nan")}
+        data = sorted(self.latencies_ms)
+        return {"median_ms": statistics.median(data), "p95_ms": data[min(len(data) - 1, int(0.95 * len(data)))]}
+
+
+class FpsMeter:
+    """Frames per second of the loop, smoothed so the number on screen is readable."""
+
+    def __init__(self) -> None:
+        self._last: float | None = None
+        self.fps: float | None = None
+
+    def tick(self) -> float | None:
+        now = time.monotonic()
+        if self._last is not None and now > self._last:
+            inst = 1.0 / (now - self._last)
+            self.fps = inst if self.fps is None else 0.9 * self.fps + 0.1 * inst
+        self._last = now
+        return self.fps
+
+    def reset(self) -> None:
+        self._last = None
+
+
+class LiveSession:
+    """One live set. ``run()`` until the set ends; it returns the final report (also written)."""
+
+    def __init__(self, analysis: Analysis, source: LiveSource, estimator: Any, window: Window, voice: Voice, *,
+                 source_meta: dict[str, Any], report_path: Path | None, recorder: Recorder | None = None,
+                 summary_s: float | None = None, full_resolution: bool = False,
+                 log: Callable[[str], None] = print) -> None:
+        """``log`` takes one-line notices for the person (stderr in the command)."""
+        self.analysis = analysis
+        self.spec = analysis.spec
+        self.source = source
+        self.estimator = estimator
+        self.window = window
+        self.voice = voice
+        self.cues = CueMaker(self.spec)
+        self.overlay = Overlay(self.spec)
+        self.framing = FramingCheck(self.spec)
+        self.meta = source_meta
+        self.report_path = report_path
+        self.recorder = recorder
+        self.summary_s = summary_s
+        self.full_resolution = full_resolution  # the model sees the source's own pixels (as analyze does)
+        self.log = log
+        self.fps = FpsMeter()
+        self.paused = False
+        self.latencies_ms: list[float] = []
+        self.frames = 0
+        self._last_step: Step | None = None
+        self._last_image: np.ndarray | None = None
+        self._size = display_size(source.width, source.height)
+
+    # -- the loop -----------------------------------------------------------------------------------
+    def run(self) -> LiveResult:
+        reason = "completed"
+        self.voice.say(self.cues.start_cue())
+        self.source.start()
+        try:
+            reason = self._loop()
+        except KeyboardInterrupt:
+            reason = "interrupted"
+        except BaseException:
+            # a crash keeps what was recorded: the partial report is written before the bug surfaces
+            self._close_io()
+            finish_analysis(self.analysis, self.meta, self.report_path, reason="error")
+            raise
+        finally:
+            self.source.close()
+        self._close_io()
+        return self._finish(reason)
+
+    def _loop(self) -> str:
+        while True:
+            if self.paused:
+                key = self.window.key(30, t_s=self._t())
+                if self.window.closed:
+                    return "user"
+                self._handle_pause_key(key)
+                if key == "q":
+                    return "user"
+                if key == "p":
+                    return self._pain()
+                continue
+            captured = self.source.next(timeout=0.1)
+            if captured is None:
+                if self.source.exhausted:
+                    return "camera_lost" if self.source.lost else "completed"
+                key = self.window.key(1, t_s=self._t())  # keep the window responsive while waiting
+            else:
+                self._process(captured)
+                key = self.window.key(1, t_s=self._t())
+            if key == "q" or self.window.closed:
+                return "user"
+            if key == "p":
+                return self._pain()
+            self._handle_pause_key(key)
+
+    def _t(self) -> float | None:
+        return self._last_step.result.t_s if self._last_step is not None else None
+
+    def _process(self, captured: Captured) -> None:
+        frame = captured.frame
+        image = self._display_image(frame.image)
+        # the model gets the picture at display size: a 1080x1920 phone clip costs several times a
+        # webcam frame to convert and crop, and the landmarks are normalised, so they do not change
+        small = image is not frame.image and not self.full_resolution
+        seen = Frame(frame.index, frame.timestamp_ms, image) if small else frame
+        step = self.analysis.step_pose(self.estimator.process(seen))
+        self.frames += 1
+        shown = self.overlay.draw(image.copy(), step, self._hud(step))
+        self.latencies_ms.append((time.monotonic() - captured.captured_at) * 1000.0)
+        self.window.show(shown)
+        self._last_step, self._last_image = step, image
+        # the person sees the frame first; saving and speaking come after
+        for cue in self.cues.frame(step.result):
+            self.voice.say(cue)
+        if self.recorder is not None:
+            self.recorder.write(frame, step.raw, image)
+            self.recorder.checkpoint(self.analysis, self.meta)
+
+    def _hud(self, step: Step) -> HudInfo:
+        framing = self.framing(step.pose) if step.result.has_pose else []
+        return HudInfo(fps=self.fps.tick(), paused=self.paused, recording=self.recorder is not None, framing=framing)
+
+    def _display_image(self, image: np.ndarray) -> np.ndarray:
+        if (image.shape[1], image.shape[0]) == self._size:
+            return image
+        return cv2.resize(image, self._size, interpolation=cv2.INTER_AREA)
+
+    def _handle_pause_key(self, key: str | None) -> None:
+        if key != " ":
+            return
+        self.paused = not self.paused
+        if self.paused:
+            self.source.pause()
+            if self._last_step is not None and self._last_image is not None:
+                info = HudInfo(fps=None, paused=True, recording=self.recorder is not None)
+                self.window.show(self.overlay.draw(self._last_image.copy(), self._last_step, info))
+        else:
+            self.source.resume()
+            self.fps.reset()
+            if self.recorder is not None:
+                self.recorder.resync()
+
+    def _pain(self) -> str:
+        t = self._t()
+        self.analysis.session.pain_stop(t if t is not None else 0.0)
+        self.voice.say(self.cues.pain_cue())
+        return "pain"
+
+    # -- the end ------------------------------------------------------------------------------------
+    def _close_io(self) -> None:
+        if self.recorder is not None:
+            self.recorder.close()
+            if self.recorder.encode_error:
+                self.log(f"posecoach: the video recording stopped early ({self.recorder.encode_error}); "
+                         f"the track and report in {self.recorder.folder} are complete")
+
+    def _finish(self, reason: str) -> LiveResult:
+        engine_reason = {"completed": None, "user": "user", "pain": None}.get(reason, reason)
+        report = finish_analysis(self.analysis, self.meta, self.report_path, reason=engine_reason)
+        if self.recorder is not None and self.recorder.report_path != self.report_path:
+            write_report(report, self.recorder.report_path)  # the folder's copy must not stay "in progress"
+        if reason != "pain":  # after a pain stop the only thing said is the advice
+            self.voice.say(self.cues.end_cue(report["reps"]))
+        self._show_end(report, reason)
+        self.voice.close()
+        return LiveResult(report, reason, self.frames, self.source.dropped, self.latencies_ms)
+
+    def _show_end(self, report: dict[str, Any], reason: str) -> None:
+        """The pain advice or the set's summary, until a key (or ``summary_s`` seconds)."""
+        if self.summary_s == 0 or self.window.closed or reason == "interrupted":
+            return  # nobody to show it to: the window was closed, or Ctrl-C asked to leave now
+        base = self._last_image if self._last_image is not None else np.zeros((self._size[1], self._size[0], 3), np.uint8)
+        screen = pain_screen(base, report.get("pain_stop", {}).get("t_s")) if reason == "pain" else summary_screen(base, report)
+        self.window.show(screen)
+        if not self.window.interactive:
+            return
+        deadline = None if self.summary_s is None else time.monotonic() + self.summary_s
+        while not self.window.closed:
+            if self.window.key(100) is not None:
+                break
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+        self.window.close()
+
+
+def session_meta(exercise: str, profile: Path | None, model: str, source: dict[str, Any]) -> dict[str, Any]:
+    """What a recorded session folder needs to be replayed: exercise, profile, model, source."""
+    ex_path = Path(exercise)
+    return {
+        "exercise": str(ex_path.resolve()) if ex_path.suffix == ".toml" and ex_path.exists() else exercise,
+        "profile": str(profile.resolve()) if profile is not None else None,
+        "model": model,
+        "source": source,
+        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }

@@ -1,0 +1,259 @@
+"""From a choreography to timed key poses and the exact labels of the clip (pure Python).
+
+The timeline is a list of keys ``(t_s, pose)``; between two keys the pose moves with the easing of
+the later key. Reps, holds, phases and fault windows are recorded while the keys are laid out, so
+the labels are exact by construction. Times are seconds from the first frame.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Any
+
+from posecoach.synth.choreo import GLOBAL_PARAMS, Choreography, Fault, Pose, mirror_names, mirror_pose
+
+
+@dataclass(frozen=True)
+class Key:
+    """The pose reached at ``t`` seconds; ``ease`` shapes the move from the previous key.
+    ``contacts`` are the landmarks that rest on the floor in this pose."""
+
+    t: float
+    pose: Pose
+    ease: str = "cosine"
+    contacts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Bounce:
+    """A small oscillation of some parameters, added on top of the keyed pose."""
+
+    start: float
+    end: float
+    params: tuple[str, ...]
+    amplitude: float
+    frequency: float
+
+
+@dataclass
+class Timeline:
+    """Timed key poses plus exact labels. ``duration`` is in seconds."""
+
+    keys: list[Key]
+    bounces: list[Bounce]
+    duration: float
+    reps: int
+    reps_per_side: dict[str, int]
+    rep_intervals: list[list[float]]
+    holds: list[dict[str, Any]]
+    faults: list[dict[str, Any]]
+    phases: dict[str, list[list[float]]] = field(default_factory=dict)
+
+    def segment_at(self, t: float) -> tuple[Key, Key, float]:
+        """The keys around ``t`` and the eased weight of the later one."""
+        keys = self.keys
+        i = bisect_right([k.t for k in keys], t) - 1
+        if i < 0:
+            return keys[0], keys[0], 0.0
+        if i >= len(keys) - 1:
+            return keys[-1], keys[-1], 0.0
+        a, b = keys[i], keys[i + 1]
+        span = b.t - a.t
+        return a, b, ease(b.ease, 0.0 if span <= 0 else (t - a.t) / span)
+
+    def pose_at(self, t: float) -> Pose:
+        """The pose at ``t`` seconds (clamped to the timeline)."""
+        a, b, w = self.segment_at(t)
+        pose = {p: a.pose[p] + w * (b.pose[p] - a.pose[p]) for p in a.pose}
+        for bounce in self.bounces:
+            if bounce.start <= t <= bounce.end:
+                ramp = min(1.0, (t - bounce.start) / 0.2, (bounce.end - t) / 0.2)
+                delta = bounce.amplitude * ramp * math.sin(2 * math.pi * bounce.frequency * (t - bounce.start))
+                for p in bounce.params:
+                    pose[p] += delta
+        return pose
+
+    def frame_count(self, fps: float) -> int:
+        """Number of frames at ``fps`` covering the whole timeline."""
+        return int(math.floor(self.duration * fps + 1e-6)) + 1
+
+    def labels(self) -> dict[str, Any]:
+        """The label fields shared with the real-footage labels (times rounded to ms)."""
+        out: dict[str, Any] = {"reps": self.reps}
+        if self.reps_per_side:
+            out["reps_per_side"] = dict(self.reps_per_side)
+        out["rep_intervals"] = [[_r(a), _r(b)] for a, b in self.rep_intervals]
+        out["holds"] = [{**h, "start": _r(h["start"]), "end": _r(h["end"])} for h in self.holds]
+        out["faults"] = [{**f, "start": _r(f["start"]), "end": _r(f["end"])} for f in self.faults]
+        if self.phases:
+            out["phases"] = {k: [[_r(a), _r(b)] for a, b in v] for k, v in self.phases.items()}
+        return out
+
+
+def _r(x: float) -> float:
+    return round(x, 3)
+
+
+def ease(name: str, u: float) -> float:
+    """Easing weight in [0, 1] for progress ``u`` in [0, 1]."""
+    u = min(1.0, max(0.0, u))
+    if name == "linear":
+        return u
+    if name == "smooth":
+        return u * u * u * (u * (6 * u - 15) + 10)
+    return 0.5 - 0.5 * math.cos(math.pi * u)
+
+
+def _params_for(name: str) -> tuple[str, ...]:
+    if name in GLOBAL_PARAMS or name.startswith(("left_", "right_")):
+        return (name,)
+    return (f"left_{name}", f"right_{name}")
+
+
+def add_pose(pose: Pose, offset: Pose) -> Pose:
+    """``pose`` with the angles of ``offset`` added (degrees)."""
+    out = dict(pose)
+    for k, v in offset.items():
+        out[k] = out.get(k, 0.0) + v
+    return out
+
+
+def build(
+    choreo: Choreography,
+    speed: float = 1.0,
+    fault: str | None = None,
+    fault_reps: tuple[int, ...] | None = None,
+    jitter: float = 0.0,
+    seed: int = 0,
+) -> Timeline:
+    """Lay out the keys and labels.
+
+    ``speed`` > 1 makes every move and hold faster. ``fault`` is a fault id of the choreography,
+    injected into the reps ``fault_reps`` (1-based; default: the second rep, or the only one).
+    ``jitter`` in [0, 1) varies each step's duration by up to that fraction and each key angle by up
+    to ``10 * jitter`` degrees, reproducibly from ``seed``.
+    """
+    if speed <= 0:
+        raise ValueError(f"speed must be positive, got {speed}")
+    flt: Fault | None = None
+    if fault is not None:
+        if fault not in choreo.faults:
+            known = ", ".join(choreo.faults) or "none"
+            raise ValueError(f"{choreo.path}: unknown fault {fault!r} for {choreo.exercise} (known: {known})")
+        flt = choreo.faults[fault]
+    if fault_reps is None:
+        fault_reps = (2,) if choreo.count >= 2 else (1,)
+    for r in fault_reps:
+        if not 1 <= r <= choreo.count:
+            raise ValueError(f"fault rep {r} is outside 1..{choreo.count}")
+    rng = random.Random(seed)
+
+    def dur(seconds: float, rep_factor: float = 1.0) -> float:
+        j = 1.0 + (rng.uniform(-jitter, jitter) if jitter else 0.0)
+        return seconds * j / (speed * rep_factor)
+
+    def jittered(pose: Pose) -> Pose:
+        if not jitter:
+            return pose
+        return {k: v + rng.uniform(-10 * jitter, 10 * jitter) for k, v in pose.items()}
+
+    start_pose = choreo.poses[choreo.start]
+    start_contacts = choreo.pose_contacts.get(choreo.start, choreo.contacts)
+    keys: list[Key] = [Key(0.0, start_pose, "linear", start_contacts)]
+    t = dur(choreo.lead_in)
+    keys.append(Key(t, start_pose, "linear", start_contacts))
+    tl = Timeline(keys, [], 0.0, choreo.count, {}, [], [], [])
+    for rep in range(1, choreo.count + 1):
+        side = choreo.sides[(rep - 1) % len(choreo.sides)] if choreo.sides else None
+        hit = flt is not None and rep in fault_reps
+        factor = flt.factor if hit and flt is not None and flt.kind == "speed" else 1.0
+        rep_start = t
+        last_move_end = t
+        current = choreo.start
+        offset_spans: list[tuple[float, float]] = []
+        fault_holds: list[tuple[float, float]] = []
+        for step in choreo.steps:
+            seconds = dur(step.seconds, factor)
+            if step.to is None:
+                keys.append(Key(t + seconds, keys[-1].pose, "linear", keys[-1].contacts))
+                if current != choreo.start:
+                    fault_holds.append((t, t + seconds))
+                    if choreo.record_holds:
+                        hold: dict[str, Any] = {"start": t, "end": t + seconds}
+                        if side:
+                            hold["side"] = side
+                        tl.holds.append(hold)
+            else:
+                pose = choreo.poses[step.to]
+                offset_here = hit and flt is not None and flt.kind == "offset" and (
+                    flt.whole_rep or step.to != choreo.start)
+                if offset_here and flt is not None:
+                    pose = add_pose(pose, flt.offset)
+                if choreo.progress and step.to != choreo.start and rep > 1:
+                    pose = add_pose(pose, {k: (rep - 1) * v for k, v in choreo.progress.items()})
+                contacts = choreo.pose_contacts.get(step.to, choreo.contacts)
+                if side == "right":
+                    pose = mirror_pose(pose)
+                    contacts = mirror_names(contacts)
+                pose = jittered(pose) if step.to != choreo.start else pose
+                keys.append(Key(t + seconds, pose, step.ease, contacts))
+                if offset_here:
+                    offset_spans.append((t, t + seconds))
+                current = step.to
+                last_move_end = t + seconds
+            if step.phase:
+                spans = tl.phases.setdefault(step.phase, [])
+                if spans and abs(spans[-1][1] - t) < 1e-9:
+                    spans[-1][1] = t + seconds  # one phase spans consecutive steps
+                else:
+                    spans.append([t, t + seconds])
+            t += seconds
+        tl.rep_intervals.append([rep_start, last_move_end])
+        if side:
+            tl.reps_per_side[side] = tl.reps_per_side.get(side, 0) + 1
+        if hit and flt is not None:
+            tl.faults.extend(_fault_windows(flt, rep_start, last_move_end, offset_spans, fault_holds, keys))
+            if flt.kind == "bounce":
+                params = _params_for(flt.param)
+                if side == "right":
+                    params = tuple(mirror_pose({p: 0.0 for p in params}))
+                for a, b in fault_holds:
+                    tl.bounces.append(Bounce(a, b, params, flt.amplitude, flt.frequency))
+    t += dur(choreo.lead_out)
+    keys.append(Key(t, keys[-1].pose, "linear", keys[-1].contacts))
+    tl.duration = t
+    return tl
+
+
+def _fault_windows(
+    flt: Fault,
+    rep_start: float,
+    rep_end: float,
+    offset_spans: list[tuple[float, float]],
+    holds: list[tuple[float, float]],
+    keys: list[Key],
+) -> list[dict[str, Any]]:
+    """Where the fault is visible: an offset is counted from half-way into the first offset move
+    to half-way out of the last offset pose (its weight is then at least one half)."""
+    if flt.kind == "speed":
+        return [{"id": flt.id, "start": rep_start, "end": rep_end}]
+    if flt.kind == "bounce":
+        return [{"id": flt.id, "start": a, "end": b} for a, b in holds]
+    if not offset_spans:
+        return []
+    first_a, first_b = offset_spans[0]
+    start = 0.5 * (first_a + first_b)
+    last_end = offset_spans[-1][1]
+    times = [k.t for k in keys]
+    nxt = bisect_right(times, last_end + 1e-9)
+    # the pose stays offset through following holds until the next move away begins
+    while nxt < len(keys) and keys[nxt].pose == keys[nxt - 1].pose:
+        nxt += 1
+    if nxt < len(keys):
+        end = 0.5 * (keys[nxt - 1].t + keys[nxt].t)
+    else:
+        end = keys[-1].t
+    return [{"id": flt.id, "start": start, "end": end}]
