@@ -219,6 +219,7 @@ class ClipScore:
     hold_errors_s: list[float] = field(default_factory=list)
     holds_missed: int = 0
     holds_extra: int = 0
+    fault_labels: int = 0  #: faults expected: the labelled ones and those the labels imply
     fault_tp: int = 0
     fault_fp: int = 0
     fault_fn: int = 0
@@ -261,7 +262,9 @@ def score_clip(label: ClipLabel, report: dict[str, Any], *, source: str = "", se
         s.holds_extra = len(holds) - len(s.hold_errors_s)
     s.faults_reported = [f["id"] for f in report.get("faults", [])]
     if label.faults is not None:
-        s.fault_tp, s.fault_fp, s.fault_fn = match_faults(report.get("faults", []), expected_faults(label, report))
+        expected = expected_faults(label, report)
+        s.fault_labels = len(expected)
+        s.fault_tp, s.fault_fp, s.fault_fn = match_faults(report.get("faults", []), expected)
     return s
 
 
@@ -293,7 +296,7 @@ def summarize(scores: Sequence[ClipScore]) -> dict[str, Any]:
     holds = [e for s in scores for e in s.hold_errors_s]
     fscored = [s for s in scores if s.faults_scored]
     tp, fp, fn = (sum(getattr(s, k) for s in fscored) for k in ("fault_tp", "fault_fp", "fault_fn"))
-    labels_total = sum(len(s.label.faults or ()) for s in fscored)
+    labels_total = sum(s.fault_labels for s in fscored)
     ran = [s for s in scores if s.status == "ok"]
     frames = sum(s.frames for s in ran)
     return {

@@ -267,3 +267,14 @@ def test_short_labelled_holds_are_expected_short_hold_faults():
     assert [(f.start_s, f.tag) for f in expected_faults(label, report)] == [(1.0, "short_hold")]
     hold_exercise = {"holds": [{"target_s": 5.0}], "rep_details": []}
     assert expected_faults(label, hold_exercise) == ()
+
+
+def test_recall_counts_the_faults_the_labels_imply():
+    from posecoach.evaluate import ClipLabel, Interval, score_clip, summarize
+
+    label = ClipLabel("c.mp4", Path("c.mp4"), "back_extension", 1, holds=(Interval(1.0, 4.0),), faults=())
+    report = {"reps": 1, "frames": 10, "frames_with_pose": 10, "holds": [{"start_s": 1.0, "end_s": 4.0,
+              "duration_s": 3.0, "target_s": 5.0}], "rep_details": [{}],
+              "faults": [{"id": "short_hold", "start_s": 1.0, "end_s": 4.0}]}
+    total = summarize([score_clip(label, report)])
+    assert (total["fault_precision"], total["fault_recall"]) == (1.0, 1.0)
