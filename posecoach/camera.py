@@ -22,7 +22,7 @@ from typing import Any
 import cv2
 
 from posecoach.errors import CameraError
-from posecoach.render.video import quiet_native_stderr
+from posecoach.native import quiet_native_stderr
 from posecoach.sources import VideoFileSource
 from posecoach.types import Frame
 

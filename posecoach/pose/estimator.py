@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from posecoach.errors import ModelError
 from posecoach.landmarks import COUNT
+from posecoach.native import quiet_native_stderr
 from posecoach.types import Frame, PoseFrame
-
-
-@contextlib.contextmanager
-def _native_stderr_quiet() -> Iterator[None]:
-    """Silence the native libraries' start-up chatter (TFLite, glog) written straight to fd 2.
-    Only wraps model loading and the first frame; errors are still raised as exceptions."""
-    if os.environ.get("POSECOACH_NATIVE_LOGS"):
-        yield
-        return
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 class PoseEstimator:
@@ -60,7 +36,7 @@ class PoseEstimator:
         os.environ.setdefault("GLOG_minloglevel", "2")
         self._quiet_first = True
         try:
-            with _native_stderr_quiet():
+            with quiet_native_stderr():
                 self._landmarker = vision.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -80,7 +56,7 @@ class PoseEstimator:
         self._last_ts = ts
         if self._quiet_first:
             self._quiet_first = False
-            with _native_stderr_quiet():
+            with quiet_native_stderr():
                 result = self._landmarker.detect_for_video(image, ts)
         else:
             result = self._landmarker.detect_for_video(image, ts)

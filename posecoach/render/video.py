@@ -3,16 +3,13 @@ Part 2 ('mp4v'), which ffmpeg, VLC, mpv and most desktop players play."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from posecoach.errors import ExitCode, PosecoachError
+from posecoach.native import quiet_native_stderr
 
 #: Codecs tried in order. The pip OpenCV wheels usually lack an H.264 encoder, hence the fallback.
 CODECS = ("avc1", "mp4v")
@@ -23,25 +20,6 @@ class VideoWriteError(PosecoachError, OSError):
     """An output video cannot be written (a bad path or folder: the user's to fix, like an input)."""
 
     exit_code = ExitCode.INPUT
-
-
-@contextlib.contextmanager
-def quiet_native_stderr() -> Iterator[None]:
-    """Hide OpenCV's and FFmpeg's own messages (written straight to fd 2) while probing a codec or a
-    camera that may be missing: the user gets one line from us instead."""
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def open_writer(path: Path, fps: float, size: tuple[int, int]) -> tuple[cv2.VideoWriter, str]:
