@@ -32,6 +32,7 @@ from posecoach.render.screens import pain_screen, summary_screen
 from posecoach.render.video import VideoOut
 from posecoach.render.window import Window, display_size
 from posecoach.report import write_report
+from posecoach.routine import current_section, total_reps
 from posecoach.track import TrackWriter
 from posecoach.types import Frame, PoseFrame
 from posecoach.voice import CueMaker, Voice
@@ -256,11 +257,29 @@ class LiveSession:
             else:
                 self._process(captured)
                 key = self.window.key(1, t_s=self._t())
+                if self._routine_done():
+                    return "completed"
             if key == "q" or self.window.closed:
                 return "user"
+            if key == "n" and hasattr(self.analysis, "next"):  # a routine: on to the next exercise
+                if self.analysis.next():
+                    self._switch_exercise()
+                continue
             if key == "p":
                 return self._pain()
             self._handle_pause_key(key)
+
+    def _switch_exercise(self) -> None:
+        """A routine's next exercise: its own overlay, cues and framing check, announced."""
+        self.spec = self.analysis.spec
+        self.cues = CueMaker(self.spec)
+        self.overlay = Overlay(self.spec)
+        self.framing = FramingCheck(self.spec)
+        self.voice.say(f"Next: {self.spec.name}")
+        self.voice.say(self.cues.start_cue())
+
+    def _routine_done(self) -> bool:
+        return bool(getattr(self.analysis, "finished", False)) and self.analysis.session.pain_stop_s is None
 
     def _t(self) -> float | None:
         return self._last_step.result.t_s if self._last_step is not None else None
@@ -273,6 +292,8 @@ class LiveSession:
         small = image is not frame.image and not self.full_resolution
         seen = Frame(frame.index, frame.timestamp_ms, image) if small else frame
         step = self.analysis.step_pose(self.estimator.process(seen))
+        if getattr(self.analysis, "exercise_changed", False):  # a routine moved to its next exercise
+            self._switch_exercise()
         self.frames += 1
         shown = self.overlay.draw(image.copy(), step, self._hud(step))
         self.latencies_ms.append((time.monotonic() - captured.captured_at) * 1000.0)
@@ -329,7 +350,7 @@ class LiveSession:
         if self.recorder is not None and self.recorder.report_path != self.report_path:
             write_report(report, self.recorder.report_path)  # the folder's copy must not stay "in progress"
         if reason != "pain":  # after a pain stop the only thing said is the advice
-            self.voice.say(self.cues.end_cue(report["reps"]))
+            self.voice.say(self.cues.end_cue(total_reps(report)))
         self._show_end(report, reason)
         self.voice.close()
         return LiveResult(report, reason, self.frames, self.source.dropped, self.latencies_ms)
@@ -339,7 +360,8 @@ class LiveSession:
         if self.summary_s == 0 or self.window.closed or reason == "interrupted":
             return  # nobody to show it to: the window was closed, or Ctrl-C asked to leave now
         base = self._last_image if self._last_image is not None else np.zeros((self._size[1], self._size[0], 3), np.uint8)
-        screen = pain_screen(base, report.get("pain_stop", {}).get("t_s")) if reason == "pain" else summary_screen(base, report)
+        pain_t = current_section(report).get("pain_stop", {}).get("t_s")
+        screen = pain_screen(base, pain_t) if reason == "pain" else summary_screen(base, report)
         self.window.show(screen)
         if not self.window.interactive:
             return

@@ -241,3 +241,17 @@ def routine_summary_text(report: dict[str, Any]) -> str:
     for ex_id in report["not_started"]:
         lines.append(f"   not started: {ex_id}")
     return "\n".join(lines)
+
+
+def any_summary_text(report: dict[str, Any]) -> str:
+    """The terminal summary of an exercise report or of a routine report."""
+    return routine_summary_text(report) if "exercises" in report else summary_text(report)
+
+
+def current_section(report: dict[str, Any]) -> dict[str, Any]:
+    """The exercise report a routine ended in (its stop and pain stop), or the report itself."""
+    return report["exercises"][-1] if "exercises" in report else report
+
+
+def total_reps(report: dict[str, Any]) -> int:
+    return sum(int(s["reps"]) for s in report["exercises"]) if "exercises" in report else int(report["reps"])

@@ -373,3 +373,26 @@ def test_camera_thread_keeps_only_the_newest_frame_and_notices_a_disconnect(monk
     assert [f.index for f in taken] == sorted({f.index for f in taken})
     stamps = [f.timestamp_ms for f in taken]
     assert stamps == sorted(stamps)
+
+
+@pytest.mark.model
+def test_live_runs_a_routine_exercise_by_exercise(tmp_path: Path) -> None:
+    """A routine through the live path: each exercise gets its own section, and the set ends when
+    the last exercise's dose is done."""
+    import json
+    import subprocess
+    import sys
+
+    routine = tmp_path / "pair.toml"
+    routine.write_text('schema_version = 1\nname = "Pair"\n[[steps]]\nexercise = "bridge"\nreps = 2\n'
+                       '[[steps]]\nexercise = "bridge"\nreps = 1\n')
+    sample = Path(__file__).resolve().parent.parent / "sample_videos" / "bridge.mp4"
+    out = tmp_path / "r.json"
+    done = subprocess.run([sys.executable, "-m", "posecoach", "live", "-e", f"routine:{routine}", "--source",
+                           str(sample), "--headless", "--no-drop", "--mute", "--report", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(out.read_text())
+    assert [s["reps"] for s in report["exercises"]] == [2, 1]
+    assert report["status"] == "complete" and report["not_started"] == []
+    assert "Routine: Pair (complete)" in done.stdout

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from posecoach.commands.analyze import add_model_argument, make_analysis
 from posecoach.errors import CameraError, ExitCode, UsageError
-from posecoach.report import summary_text
+from posecoach.routine import any_summary_text, current_section
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -65,11 +65,18 @@ def _default_report(args: argparse.Namespace, exercise_id: str) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     from posecoach.camera import CameraSource, PacedFileSource, SequentialFileSource
-    from posecoach.live import Recorder, LiveSession, session_meta
+    from posecoach.live import LiveSession, Recorder, session_meta
     from posecoach.pose.estimator import PoseEstimator
     from posecoach.pose.models import resolve_model
-    from posecoach.render.window import (CvWindow, HeadlessWindow, Window, check_display, display_size,
-                                         headless_requested, parse_key_script)
+    from posecoach.render.window import (
+        CvWindow,
+        HeadlessWindow,
+        Window,
+        check_display,
+        display_size,
+        headless_requested,
+        parse_key_script,
+    )
     from posecoach.voice import make_voice
 
     if args.no_drop and args.source is None:
@@ -124,16 +131,16 @@ def run(args: argparse.Namespace) -> int:
                 recorder.close()
     report = result.report
     if not args.quiet:
-        print(summary_text(report))
+        print(any_summary_text(report))
         lat = result.latency_summary()
         print(f"  live: {result.frames} frames processed, {result.dropped} dropped; "
               f"latency median {lat['median_ms']:.0f} ms, 95th percentile {lat['p95_ms']:.0f} ms")
         print(f"  report: {report_path}")
-        if report.get("pain_stop"):
-            print(f"  {report['pain_stop']['advice']}")
+        if current_section(report).get("pain_stop"):
+            print(f"  {current_section(report)['pain_stop']['advice']}")
     if result.reason == "camera_lost":
         where = f"camera {args.camera}" if args.source is None else str(args.source)
-        raise CameraError(f"{where}: stopped giving frames at {report['stop']['t_s']} s; the set was ended and "
+        raise CameraError(f"{where}: stopped giving frames at {current_section(report)['stop']['t_s']} s; the set was ended and "
                           f"the report saved to {report_path}; reconnect the camera and start a new set")
     if result.reason == "interrupted":
         return int(ExitCode.INTERRUPTED)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from posecoach.render import draw
-from posecoach.report import summary_text
+from posecoach.routine import any_summary_text
 
 PAIN_ADVICE = "Stop the exercises for now and ask your physiotherapist or doctor before doing them again."
 
@@ -25,7 +25,7 @@ def summary_screen(image: np.ndarray, report: dict[str, Any]) -> np.ndarray:
     h, w = out.shape[:2]
     size, th = 0.55 * s, max(1, round(1.3 * s))
     lines: list[tuple[str, tuple[int, int, int]]] = [("Set finished", draw.WHITE)]
-    for raw in summary_text(report).splitlines():
+    for raw in any_summary_text(report).splitlines():
         color = draw.YELLOW if "fault" in raw or "PAIN" in raw else draw.WHITE
         for t in draw.wrap(raw.strip(), size, th, int(w * 0.9)):
             lines.append((t, color))
