@@ -198,13 +198,10 @@ class CameraSource(LiveSource):
             self._cap.release()
 
 
-class PacedFileSource(LiveSource):
-    """A video file played at its real frame rate, as if it were a camera.
+class _FileBacked(LiveSource):
+    """A live source reading a video file: opens it and describes it the same way for both kinds."""
 
-    Frames are released when their timestamp comes due; a frame already more than one frame period
-    late is skipped (counted in ``dropped``), so slow processing drops frames rather than slowing
-    the clock. ``pause`` stops the file's clock.
-    """
+    PACED = False
 
     def __init__(self, path: Path) -> None:
         super().__init__()
@@ -212,13 +209,27 @@ class PacedFileSource(LiveSource):
         self._video = VideoFileSource(self.path)
         self.fps, self.width, self.height = self._video.fps, self._video.width, self._video.height
         self.frame_count = self._video.frame_count
+
+    def describe(self) -> dict[str, Any]:
+        return {"video": str(self.path), "live": True, "paced": self.PACED, "fps": self.fps,
+                "width": self.width, "height": self.height}
+
+
+class PacedFileSource(_FileBacked):
+    """A video file played at its real frame rate, as if it were a camera.
+
+    Frames are released when their timestamp comes due; a frame already more than one frame period
+    late is skipped (counted in ``dropped``), so slow processing drops frames rather than slowing
+    the clock. ``pause`` stops the file's clock.
+    """
+
+    PACED = True
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
         self._resume = threading.Event()
         self._resume.set()
         self._file_paused_s = 0.0
-
-    def describe(self) -> dict[str, Any]:
-        return {"video": str(self.path), "live": True, "paced": True, "fps": self.fps,
-                "width": self.width, "height": self.height}
 
     def pause(self) -> None:
         super().pause()
@@ -253,22 +264,14 @@ class PacedFileSource(LiveSource):
             self._video.close()
 
 
-class SequentialFileSource(LiveSource):
+class SequentialFileSource(_FileBacked):
     """Every frame of a file, in order, as fast as the loop takes them (no thread, no drops).
 
     Used by ``live --no-drop`` so a live run processes exactly the frames ``analyze`` does."""
 
     def __init__(self, path: Path) -> None:
-        super().__init__()
-        self.path = Path(path)
-        self._video = VideoFileSource(self.path)
-        self.fps, self.width, self.height = self._video.fps, self._video.width, self._video.height
-        self.frame_count = self._video.frame_count
+        super().__init__(path)
         self._frames = iter(self._video)
-
-    def describe(self) -> dict[str, Any]:
-        return {"video": str(self.path), "live": True, "paced": False, "fps": self.fps,
-                "width": self.width, "height": self.height}
 
     def start(self) -> None:
         pass
