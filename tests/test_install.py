@@ -75,3 +75,36 @@ def test_native_logs_can_be_shown_for_debugging(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert r.stderr.strip(), "expected the native libraries' own messages on stderr"
     assert "reps: 3 of 10" in r.stdout
+
+
+def _pins(lock: Path) -> dict[str, str]:
+    from packaging.utils import canonicalize_name
+
+    pins = {}
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        if "==" in line and not line.startswith((" ", "#")):
+            name, version = line.split("==", 1)
+            pins[canonicalize_name(name)] = version.split()[0].rstrip("\\").strip()
+    return pins
+
+
+@pytest.mark.parametrize(("lock", "extras"), [("requirements.lock", ["test"]),
+                                               ("requirements-synth.lock", ["test", "synth"])])
+def test_the_lock_pins_every_dependency_within_its_range(lock: str, extras: list[str]) -> None:
+    """The lock files are what set-up installs: each of pyproject's requirements must be pinned
+    there, at a version its range allows (refresh with ``bash .ci/lock`` after changing a range)."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = list(project["dependencies"]) + [r for e in extras for r in project["optional-dependencies"][e]]
+    pins = _pins(ROOT / lock)
+    for text in wanted:
+        req = Requirement(text)
+        name = canonicalize_name(req.name)
+        assert name in pins, f"{lock} does not pin {req.name}; run bash .ci/lock --keep"
+        assert req.specifier.contains(pins[name], prereleases=True), \
+            f"{lock} pins {req.name}=={pins[name]}, outside pyproject's {req.specifier}; run bash .ci/lock --keep"
+    if "synth" in extras:
+        base = _pins(ROOT / "requirements.lock")
+        assert all(pins.get(k) == v for k, v in base.items()), "the synth lock must keep the product lock's versions"
