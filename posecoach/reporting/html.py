@@ -93,7 +93,8 @@ def _section_html(section: dict[str, Any], index: int | None, *, with_stills: bo
         where = pain.get("phase") or ""
         val = conv(pain.get("metric_value")) if pain.get("metric_value") is not None else None
         facts.append(["Pain stop", f"<span class=\"pain\">at {e(_fmt(pain.get('t_s')))} s, {e(where)}"
-                      + (f", {e(conv.label.split(' (')[0])} {val:.0f}" if val is not None else "") + "</span>"])
+                      + (f", {e(conv.label.split(' (')[0].lower())} {val:.0f}{'°' if unit == 'deg' else ''} at that moment"
+                         if val is not None else "") + "</span>"])
     out.append(_table(None, facts, "facts"))
 
     reps = section.get("rep_details") or []

@@ -98,13 +98,19 @@ def rom_per_rep(reps: list[dict], unit_label: str) -> str:
 
 def adherence(days: list[date], counts: list[int]) -> str:
     """Sessions per calendar day over the report's period (a gap is a day without exercise)."""
-    fig, ax = plt.subplots(figsize=(9, 1.8))
-    ax.bar(days, counts, color=[DONE if c else PRESCRIBED for c in counts], width=0.8)
+    fig, ax = plt.subplots(figsize=(9, 1.9))
+    x = list(range(len(days)))
+    ax.bar(x, counts, color=DONE, width=0.8)
+    for i, c in zip(x, counts):
+        if not c:  # a day without exercise: a grey tick on the axis, so gaps are visible
+            ax.plot([i - 0.35, i + 0.35], [0, 0], color=PRESCRIBED, lw=3)
     ax.set_ylabel("sessions")
     ax.set_yticks(range(0, max(counts, default=0) + 1))
+    step = max(1, len(days) // 14)
+    ax.set_xticks(x[::step], [d.strftime("%a %d %b") for d in days[::step]], rotation=30, ha="right")
+    ax.set_xlim(-0.6, len(days) - 0.4)
     exercised = sum(1 for c in counts if c)
     ax.set_title(f"Days exercised: {exercised} of {len(days)}", fontsize=9, loc="left")
-    fig.autofmt_xdate()
     return _svg(fig)
 
 
@@ -133,6 +139,7 @@ def per_session(labels: list[str], *, done: list[int], prescribed: list[int | No
         a.text(0.5, 0.5, "no reps measured", transform=a.transAxes, ha="center", fontsize=8, color="#666666")
     a = axes[2]
     a.bar(x, faults, color=FAULT, width=0.5)
+    a.yaxis.get_major_locator().set_params(integer=True)
     a.set_ylabel("faults")
     a.set_title("Form faults per session", fontsize=9, loc="left")
     a = axes[3]

@@ -89,9 +89,9 @@ class SessionStore:
         uri = f"file:{path.resolve()}?mode={'ro' if self.readonly else 'rwc'}"
         try:
             conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=10.0)
-        except sqlite3.Error as exc:
-            raise StoreError(self._fix(f"cannot open the session store ({exc}); check the file's permissions "
-                                       f"or choose another with --store")) from None
+        except sqlite3.OperationalError as exc:
+            raise StoreError(self._fix(_write_problem(exc) if not self.readonly else f"cannot open the session store "
+                                       f"({exc})")) from None
         self._conn = conn
         conn.row_factory = sqlite3.Row
         try:

@@ -79,27 +79,59 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     write_text_atomic(path, json.dumps(data, indent=2))
 
 
+def _absolute_sources(report: dict[str, Any]) -> None:
+    """Source paths as absolute paths, so the session's video and track are found from anywhere."""
+    for section in [report, *(report.get("exercises") or [])]:
+        source = section.get("source")
+        if not isinstance(source, dict):
+            continue
+        for key in ("video", "track", "recording"):
+            value = source.get(key)
+            if isinstance(value, str) and value and "://" not in value and Path(value).exists():
+                source[key] = str(Path(value).resolve())
+
+
+def _movement_phase(spec: Any, value: float | None, reps_before: int) -> str | None:
+    """Where a metric value lies in a rep that had not finished: at rest, on the way, at the top."""
+    rep = getattr(spec, "rep", None)
+    if rep is None or value is None:
+        return None
+    up = rep.direction == "up"
+    beyond_peak = value >= rep.peak if up else value <= rep.peak
+    at_rest = value <= rep.rest if up else value >= rep.rest
+    n = reps_before + 1
+    if beyond_peak:
+        return f"at the top of rep {n} (not finished)"
+    if at_rest:
+        return f"at rest, before rep {n}"
+    return f"moving, in rep {n} (not finished)"
+
+
 def _note_pain_stop(report: dict[str, Any]) -> None:
     """Add to each pain stop where in the movement it happened and, when a landmark track is at
-    hand, the main metric's value at that moment."""
+    hand, the main metric's value at that moment (which also tells a rep that was under way)."""
     from posecoach.store.records import _phase_at
 
     for section in report.get("exercises") or [report]:
         pain = section.get("pain_stop")
         if not pain or pain.get("t_s") is None:
             continue
-        pain.setdefault("phase", _phase_at(section, float(pain["t_s"])))
-        if "metric_value" in pain:
-            continue
-        try:
-            from posecoach.reporting.trace import metric_at, trace_for
+        t = float(pain["t_s"])
+        phase = _phase_at(section, t)
+        if "metric_value" not in pain:
+            try:
+                from posecoach.reporting.trace import metric_at, section_spec, trace_for
 
-            trace = trace_for(section)
-            if trace is not None:
-                pain["metric"] = trace.metric
-                pain["metric_value"] = metric_at(trace, float(pain["t_s"]))
-        except Exception:  # noqa: BLE001 - the value is a nicety; the stop itself is already recorded
-            pass
+                trace = trace_for(section)
+                if trace is not None:
+                    pain["metric"] = trace.metric
+                    pain["metric_value"] = metric_at(trace, t)
+                    if not phase.startswith(("during", "setup")):
+                        done = sum(1 for r in section.get("rep_details", []) if r["end_s"] is not None and r["end_s"] < t)
+                        phase = _movement_phase(section_spec(section), pain["metric_value"], done) or phase
+            except Exception:  # noqa: BLE001 - the value is a nicety; the stop itself is already recorded
+                pass
+        pain.setdefault("phase", phase)
 
 
 def record_session(args: argparse.Namespace, report: dict[str, Any], report_path: Path | None, *,
@@ -113,19 +145,23 @@ def record_session(args: argparse.Namespace, report: dict[str, Any], report_path
     started_at, when_from = _started_at(report, kind)
     report["session"] = {"uid": str(uuid.uuid4()), "person": person_of(args, report), "started_at": started_at,
                          "when_from": when_from, "kind": kind, "pain_rating": None}
+    _absolute_sources(report)
     _note_pain_stop(report)
+    file_problem = None
     if report_path is not None:
         try:
             write_json_atomic(report_path, report)
         except OSError as exc:
-            sys.stderr.write(f"posecoach: warning: could not add the session details to {report_path} ({exc.strerror})\n")
+            file_problem = f"the report {report_path} could not take the session details ({exc.strerror})"
     try:
         with SessionStore(path) as store:
             session_id, _ = store.save(session_record(report, report_path, kind=kind))
     except StoreError as exc:
-        again = f"; import it later with: posecoach history import {report_path}" if report_path else ""
+        again = f"; the report file keeps it: import it later with: posecoach history import {report_path}" if report_path else ""
         sys.stderr.write(f"posecoach: warning: session not saved in the store: {exc}{again}\n")
         return None
+    if file_problem:
+        sys.stderr.write(f"posecoach: warning: {file_problem}; the session is in the store\n")
     return session_id
 
 
@@ -172,3 +208,50 @@ def write_text_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def dose_adjuster(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """For a profile with ``[build_up]`` rules: a function ``(spec, limits) -> (spec, limits)``
+    that sets today's reps from the person's stored history and says so on stderr ("today: 6
+    reps, up from 5 (...)"); None without a profile. The decision is recorded in the report's
+    limits (``build_up``), so it is stored with the session."""
+    profile = getattr(args, "profile", None)
+    if profile is None:
+        return None
+    from posecoach.progression import rules_of
+
+    rules = rules_of(profile)  # a bad rule fails now, before the camera or the model
+    if not rules:
+        return None
+    person = person_of(args)
+    path = getattr(args, "store", None) or default_store_path()  # --no-store still reads the history
+
+    def adjust(spec, limits):  # type: ignore[no-untyped-def]
+        rule = rules.get(spec.id)
+        if rule is None or spec.rep is None or spec.dose.reps is None:
+            return spec, limits
+        from posecoach.history import load_sets, summary_dict
+        from posecoach.progression import decide
+        from posecoach.spec.loader import parse_spec
+
+        try:
+            with SessionStore(path, readonly=True) as store:
+                past = [summary_dict(s) for s in load_sets(store, person=person, exercise=spec.id)]
+        except StoreError as exc:
+            sys.stderr.write(f"posecoach: warning: build-up not applied, the history cannot be read: {exc}\n")
+            return spec, limits
+        full = int(spec.dose.reps)
+        decision = decide(rule, past, full_reps=full)
+        data = spec.model_dump(mode="python")
+        data["dose"]["reps"] = decision.reps
+        new_spec = parse_spec(data, f"{profile}: build_up.{spec.id} (adjusted spec)")
+        limits = dict(limits or {"profile": str(profile)})
+        limits["build_up"] = {"reps_today": decision.reps, "previous": decision.previous, "full_reps": full,
+                              "reason": decision.reason, "sessions_seen": len(past), "note": decision.line()}
+        if decision.reps != full:
+            limits["changes"] = [*limits.get("changes", []),
+                                 {"key": "dose.reps", "from": full, "to": decision.reps, "why": "build-up from results"}]
+        sys.stderr.write(f"posecoach: {spec.id}: {decision.line()}\n")
+        return new_spec, limits
+
+    return adjust
