@@ -31,11 +31,14 @@ th{background:#f4f4f4}.muted{color:#666;font-size:.85em}.pain{color:#8a2a6b;font
 """
 
 e = html.escape
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 
 def _page(title: str, body: list[str]) -> str:
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            # nothing may load from anywhere: a browser refuses (and logs) any outside request
+            f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
             f"<title>{e(title)}</title><style>{CSS}</style></head><body>\n" + "\n".join(body)
             + f"\n<p class=\"muted\">Made by posecoach {e(__version__)}. posecoach is a form coach, not a medical device: "
               "its measurements come from a single camera and are approximate.</p>\n</body></html>\n")

@@ -63,7 +63,7 @@ def metric_timeline(t: Sequence[float] | None, values: Sequence[float] | None, *
             a.axvline(pain_t, color=PAIN, lw=2)
         ax.text(pain_t, 0.5, " pain stop", color=PAIN, transform=ax.get_xaxis_transform(), fontsize=8)
     ax.set_ylabel("degrees" if "degrees" in label else label.split(" (")[0], fontsize=8)
-    ax.set_title(label, fontsize=9, loc="left")
+    ax.set_title(label, fontsize=9, loc="left", pad=14)
     ids = sorted({f["id"] for f in faults})
     for f in faults:
         y = ids.index(f["id"])
