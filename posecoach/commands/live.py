@@ -1,7 +1,7 @@
 """``posecoach live``: coach a set from the camera (or a video played as if live), in a window.
 
 Keys: q ends the set (the report is saved), space pauses, p is a pain stop (ends the set at once,
-recorded in the report, with advice to ask a therapist).
+recorded in the report, with advice to ask a therapist). On the end screen, 0-10 rates the pain.
 """
 
 from __future__ import annotations
@@ -132,13 +132,15 @@ def run(args: argparse.Namespace) -> int:
             if recorder is not None:
                 recorder.close()
     report = result.report
-    record_session(args, report, report_path, kind="live")
+    record_session(args, report, report_path, kind="live", pain_rating=session.pain_rating)
     if not args.quiet:
         print(any_summary_text(report))
         lat = result.latency_summary()
         print(f"  live: {result.frames} frames processed, {result.dropped} dropped; "
               f"latency median {lat['median_ms']:.0f} ms, 95th percentile {lat['p95_ms']:.0f} ms")
         print(f"  report: {report_path}")
+        if session.pain_rating is not None:
+            print(f"  pain after the set: {session.pain_rating}/10")
         if current_section(report).get("pain_stop"):
             print(f"  {current_section(report)['pain_stop']['advice']}")
     if result.reason == "camera_lost":

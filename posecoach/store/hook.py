@@ -135,7 +135,7 @@ def _note_pain_stop(report: dict[str, Any]) -> None:
 
 
 def record_session(args: argparse.Namespace, report: dict[str, Any], report_path: Path | None, *,
-                   kind: str) -> int | None:
+                   kind: str, pain_rating: int | None = None) -> int | None:
     """Save a finished session in the store (unless ``--no-store``) and write its ``session``
     block (uid, person, time) into the report file, so the file alone can rebuild the store's row.
     Returns the session's id, or None when it was not stored (a warning line says why)."""
@@ -144,7 +144,9 @@ def record_session(args: argparse.Namespace, report: dict[str, Any], report_path
         return None
     started_at, when_from = _started_at(report, kind)
     report["session"] = {"uid": str(uuid.uuid4()), "person": person_of(args, report), "started_at": started_at,
-                         "when_from": when_from, "kind": kind, "pain_rating": None}
+                         "when_from": when_from, "kind": kind, "pain_rating": pain_rating}
+    if pain_rating is not None:
+        report["session"]["pain_rated_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     _absolute_sources(report)
     _note_pain_stop(report)
     file_problem = None
