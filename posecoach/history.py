@@ -71,7 +71,7 @@ def load_sets(store: SessionStore, *, person: str | None = None, exercise: str |
             faults = store.rows("faults", row["id"])
             roms = [r["range_of_motion"] for r in reps if r["range_of_motion"] is not None]
             hold_s = [h["duration_s"] for h in holds if h["duration_s"] is not None]
-            by_reps = row["prescribed_reps"] is not None or (reps and row["prescribed_holds"] is None)
+            by_reps = row["prescribed_reps"] is not None or (bool(reps) and row["prescribed_holds"] is None)
             rkeys = row.keys()
             out.append(SetSummary(
                 session_id=s["id"], person=s["person"], started_at=s["started_at"], routine=s["routine"],
@@ -117,10 +117,12 @@ def session_line(s: SetSummary) -> str:
     """One line per set: when, who, what, how many of how many, how far, faults, pain."""
     dose = f"{s.done}/{s.prescribed} {s.unit_word}" if s.prescribed else f"{s.done} {s.unit_word}"
     rom = f"  range median {_amount(s.rom_median, s.metric_unit)}, best {_amount(s.rom_best, s.metric_unit)}" if s.roms else ""
-    hold = f"  hold best {s.hold_best_s:.1f} s" if s.hold_best_s is not None else ""
+    target = f" of {s.hold_target_s:g} s" if s.hold_target_s else ""
+    hold = f"  hold best {s.hold_best_s:.1f} s{target}" if s.hold_best_s is not None else ""
     faults = ", ".join(f"{k} x{v}" for k, v in s.faults.most_common()) or "no faults"
     routine = f" [{s.routine}]" if s.routine else ""
-    status = "" if s.status == "complete" else f" ({s.status}: {s.stop_reason})"
+    status = "" if s.status == "complete" else (" (not started)" if s.status == "not started"
+                                                 else f" ({s.status}: {s.stop_reason})")
     return (f"#{s.session_id:<4} {s.started_at[:16].replace('T', ' ')}  {s.person:<10} {s.exercise}{routine}: "
             f"{dose}{status}{rom}{hold}  {faults}  {_pain(s)}")
 

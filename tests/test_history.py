@@ -159,3 +159,21 @@ def test_analyze_saves_by_default_and_no_store_skips(tmp_path):
     # the report file alone rebuilds the store's row: same session, found as already there
     r = posecoach("history", "import", str(tmp_path / "a.json"), store=store)
     assert r.stdout.startswith("imported 0 new session(s); 1 already in the store")
+
+
+def test_a_routine_session_keeps_every_exercise_including_those_not_started(tmp_path):
+    store = tmp_path / "s.sqlite"
+    track = str(Path(__file__).resolve().parent.parent.parent / "shared/real/tracks/knee_rolls_side.jsonl")
+    r = posecoach("analyze", track, "-e", "routine:lying_on_the_back", "--report", str(tmp_path / "r.json"), "-q",
+                  store=store)
+    assert r.returncode == 0, r.stderr
+    report = load(tmp_path / "r.json")
+    out = posecoach("history", store=store).stdout
+    first = report["exercises"][0]
+    assert f"{first['exercise']} [Lying on the back]: " in out
+    for ex in report["not_started"]:
+        assert f"{ex} [Lying on the back]: 0/" in out and "(not started)" in out
+    assert out.count("#1 ") == 1 + len(report["not_started"])  # one session, a line per exercise
+    page = tmp_path / "p.html"
+    assert posecoach("report", "--person", "me", "-o", str(page), store=store).returncode == 0
+    assert "Left before the dose was done" in page.read_text() and "not started" in page.read_text()

@@ -112,3 +112,12 @@ def test_report_usage_errors_are_one_line(tmp_path):
     assert r.returncode == 2 and "no sessions; people in the store: (nobody yet)" in r.stderr
     r = posecoach("report", str(tmp_path / "missing.json"), "-o", str(tmp_path / "x.html"), store=store)
     assert r.returncode == 3 and r.stderr.strip() == f"posecoach: error: {tmp_path / 'missing.json'}: no such file"
+
+
+def test_a_pdf_comes_from_the_same_page(tmp_path):
+    report = real_report(tmp_path, "plank_two_angles", "plank")
+    out = tmp_path / "plank.pdf"
+    r = posecoach("report", str(report), "-o", str(out), store=tmp_path / "unused.sqlite")
+    assert r.returncode == 0, r.stderr
+    data = out.read_bytes()
+    assert data[:5] == b"%PDF-" and len(data) > 10_000

@@ -5,7 +5,8 @@ a person's progress.
                                                          a report .json file, or a recording folder)
   posecoach report --person P [--since DATE] -o progress.html
 
-The page holds its plots and still frames inside it: it opens offline, on any machine.
+The page holds its plots and still frames inside it: it opens offline, on any machine. With
+``-o report.pdf`` it is printed to a PDF instead (this needs Chromium installed).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--person", metavar="NAME", help="a progress report over this person's sessions")
     p.add_argument("--since", type=since_date, metavar="DATE", help="with --person: from this date (2026-11-02)")
     p.add_argument("--exercise", "-e", metavar="ID", help="with --person: only this exercise")
-    p.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.html")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.html|OUT.pdf",
+                   help="the page to write; a .pdf name prints it with Chromium")
     p.add_argument("--no-stills", action="store_true", help="no still frames from the video")
     add_store_option(p)
     p.set_defaults(func=run)
@@ -66,6 +68,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         page = session_html(_session_report(args), with_stills=not args.no_stills)
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(args.output, page)
+    if args.output.suffix.lower() == ".pdf":
+        from posecoach.reporting.pdf import html_to_pdf
+
+        html_to_pdf(page, args.output)
+    else:
+        write_text_atomic(args.output, page)
     print(f"report: {args.output}")
     return int(ExitCode.OK)

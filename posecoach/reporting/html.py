@@ -189,9 +189,10 @@ def progress_html(sets: list[SetSummary], *, person: str, since: date | None = N
     body.append(f"<p>{len({s.session_id for s in sets})} sessions from {first.isoformat()} to {last.isoformat()}.</p>")
     body.append("<h2>Adherence</h2>")
     body.append(plots.adherence(span, [per_day.get(d, 0) for d in span]))
-    abandoned = [s for s in sets if s.status != "complete" and s.stop_reason in ("skipped", "user", "interrupted", "camera_lost")]
+    abandoned = [s for s in sets if s.status != "complete" and (s.prescribed or 0) > s.done
+                 and s.stop_reason in ("skipped", "not started", "user", "interrupted", "camera_lost")]
     if abandoned:
-        body.append("<p>Stopped before the dose was done: "
+        body.append("<p>Left before the dose was done (skipped, not started or ended early): "
                     + e("; ".join(f"{s.day} {s.exercise} ({s.done}/{s.prescribed}, {s.stop_reason})" for s in abandoned))
                     + "</p>")
     for ex, group in trends(sets).items():

@@ -214,8 +214,36 @@ def session_record(report: dict[str, Any], report_path: Path | None, *, kind: st
         kind=str(block.get("kind", kind)), routine=report.get("routine"), status=report.get("status", "partial"),
         report_path=str(Path(report_path).resolve()) if report_path is not None else None, report=report,
         pain_rating=int(rating) if isinstance(rating, int) else None, pain_rated_at=block.get("pain_rated_at"),
-        sets=[_set_record(s, i) for i, s in enumerate(sections)],
+        sets=[_set_record(s, i) for i, s in enumerate(sections)]
+        + [_not_started(report, ex, len(sections) + i) for i, ex in enumerate(report.get("not_started") or [])],
     )
+
+
+def _not_started(report: dict[str, Any], exercise: str, position: int) -> SetRecord:
+    """A routine's exercise the session never reached: kept, so a therapist sees it was left out."""
+    name, reps, holds, target, per_side = exercise, None, None, None, False
+    try:
+        from posecoach.routine import load_routine
+
+        spec = next(s for s in load_routine(report.get("routine_file") or "").specs if s.id == exercise)
+    except Exception:  # noqa: BLE001 - the routine file moved or changed: the spec's own dose
+        try:
+            from posecoach.spec.loader import find_spec
+
+            spec = find_spec(exercise)
+        except Exception:  # noqa: BLE001 - an exercise this build does not know: no dose
+            spec = None
+    if spec is not None:
+        name, per_side = spec.name, spec.dose.per_side
+        if spec.rep is not None and spec.dose.reps:
+            reps = spec.dose.reps * spec.dose.sets
+        else:
+            holds = (spec.dose.holds or 1) * spec.dose.sets
+            target = spec.hold.target_s if spec.hold is not None else spec.dose.hold_s
+    return SetRecord(position=position, exercise=exercise, exercise_name=name, metric=None, metric_unit=None,
+                     prescribed_reps=reps, prescribed_holds=holds, hold_target_s=target, per_side=per_side,
+                     reps_done=0, holds_done=0, status="not started", stop_reason="not started", stop_t_s=None,
+                     duration_s=None, pain_stop_t_s=None, pain_stop_phase=None, pain_stop_metric=None, dose_note=None)
 
 
 #: The person a session belongs to when neither ``--person`` nor the profile names one.
