@@ -12,7 +12,7 @@ import io
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 
 from posecoach.report import format_amount
@@ -48,20 +48,37 @@ class SetSummary:
     roms: list[float] = field(default_factory=list)
 
     @property
+    def local_time(self) -> str:
+        """When, in this computer's time zone (the store keeps UTC), as ``YYYY-MM-DD HH:MM``."""
+        return local(self.started_at).strftime("%Y-%m-%d %H:%M")
+
+    @property
     def day(self) -> str:
-        return self.started_at[:10]
+        """The calendar day of the session, in this computer's time zone."""
+        return local(self.started_at).date().isoformat()
 
     @property
     def fault_count(self) -> int:
         return sum(self.faults.values())
 
 
+def local(iso: str) -> datetime:
+    """An ISO time from the store in this computer's time zone (a time without a zone is UTC)."""
+    try:
+        t = datetime.fromisoformat(iso)
+    except ValueError:
+        return datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).astimezone()
+
+
 def load_sets(store: SessionStore, *, person: str | None = None, exercise: str | None = None,
               since: date | str | None = None) -> list[SetSummary]:
-    """Every set of the matching sessions, oldest first."""
+    """Every set of the matching sessions, oldest first. ``since`` is a local calendar day."""
     since_s = since.isoformat() if isinstance(since, date) else since
     out: list[SetSummary] = []
-    for s in store.sessions(person=person, since=since_s, exercise=exercise):
+    for s in store.sessions(person=person, exercise=exercise):
+        if since_s is not None and local(s["started_at"]).date().isoformat() < since_s:
+            continue
         keys = s.keys()
         for row in store.sets(s["id"]):
             if exercise is not None and row["exercise"] != exercise:
@@ -123,7 +140,7 @@ def session_line(s: SetSummary) -> str:
     routine = f" [{s.routine}]" if s.routine else ""
     status = "" if s.status == "complete" else (" (not started)" if s.status == "not started"
                                                  else f" ({s.status}: {s.stop_reason})")
-    return (f"#{s.session_id:<4} {s.started_at[:16].replace('T', ' ')}  {s.person:<10} {s.exercise}{routine}: "
+    return (f"#{s.session_id:<4} {s.local_time}  {s.person:<10} {s.exercise}{routine}: "
             f"{dose}{status}{rom}{hold}  {faults}  {_pain(s)}")
 
 

@@ -177,3 +177,32 @@ def test_a_routine_session_keeps_every_exercise_including_those_not_started(tmp_
     page = tmp_path / "p.html"
     assert posecoach("report", "--person", "me", "-o", str(page), store=store).returncode == 0
     assert "Left before the dose was done" in page.read_text() and "not started" in page.read_text()
+
+
+def dated_copies(tmp_path: Path, days: list[str]) -> list[Path]:
+    """The same real report as sessions on several days (each its own session block)."""
+    base = load(real_report(tmp_path))
+    out = []
+    for i, d in enumerate(days):
+        p = tmp_path / f"day{i}.report.json"
+        p.write_text(json.dumps({**base, "session": {"uid": f"test-{i}", "person": "alex",
+                                                      "started_at": f"{d}T09:30:00+00:00", "kind": "live"}}))
+        out.append(p)
+    return out
+
+
+def test_since_and_adherence_over_days(tmp_path):
+    store = tmp_path / "s.sqlite"
+    files = dated_copies(tmp_path, ["2026-11-01", "2026-11-05", "2026-11-10"])
+    env_tz = {"TZ": "UTC"}
+    run = lambda *a: subprocess.run([sys.executable, "-m", "posecoach", *a], capture_output=True, text=True,  # noqa: E731
+                                    cwd=ROOT, env={**os.environ, "POSECOACH_STORE": str(store), **env_tz}, timeout=120)
+    assert run("history", "import", *map(str, files)).returncode == 0
+    out = run("history", "--since", "2026-11-05").stdout
+    assert "2026-11-01" not in out and "2026-11-05 09:30" in out and "2026-11-10 09:30" in out
+    assert "Bridge (bridge): 2 session(s) on 2 day(s)" in out
+    bad = run("history", "--since", "5 Nov")
+    assert bad.returncode == 2 and "expected a date such as 2026-11-02 [got '5 Nov']" in bad.stderr
+    page = tmp_path / "p.html"
+    assert run("report", "--person", "alex", "--since", "2026-11-01", "-o", str(page)).returncode == 0
+    assert "Days exercised: 3 of 10" in page.read_text()

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from posecoach import __version__
-from posecoach.history import SetSummary, trends
+from posecoach.history import SetSummary, local, trends
 from posecoach.reporting import plots
 from posecoach.reporting.trace import Clinical, clinical, section_spec, trace_for, video_path
 from posecoach.reporting.uncertainty import uncertainty_note
@@ -157,7 +157,7 @@ def session_html(report: dict[str, Any], *, with_stills: bool = True) -> str:
     who = block.get("person") or (report.get("limits") or {}).get("person") or "-"
     title = report.get("routine") or report.get("exercise_name") or report.get("exercise", "session")
     body = [f"<h1>{e(title)}</h1>",
-            f"<p>{e(who)} &middot; {e(str(block['started_at'])[:16].replace('T', ' ') if block.get('started_at') else 'date not recorded')}"
+            f"<p>{e(who)} &middot; {e(local(block['started_at']).strftime('%Y-%m-%d %H:%M') if block.get('started_at') else 'date not recorded')}"
             f" &middot; {e(report.get('status', ''))}</p>"]
     if block.get("pain_rating") is not None:
         body.append(f"<p class=\"pain\">Pain after the set: {int(block['pain_rating'])}/10</p>")
@@ -200,7 +200,7 @@ def progress_html(sets: list[SetSummary], *, person: str, since: date | None = N
         spec = section_spec({"exercise": ex})
         conv = clinical(spec) if spec is not None else Clinical(ex, 0.0, 1.0, None)
         unit = next((s.metric_unit for s in group if s.metric_unit), None)
-        labels = [s.started_at[:16].replace("T", " ") for s in group]
+        labels = [s.local_time for s in group]
         body.append(plots.per_session(
             labels, done=[s.done for s in group], prescribed=[s.prescribed for s in group],
             rom_median=[s.rom_median for s in group], rom_best=[s.rom_best for s in group],
@@ -215,7 +215,7 @@ def progress_html(sets: list[SetSummary], *, person: str, since: date | None = N
             pain = ("-" if s.pain_rating is None else f"{s.pain_rating}/10")
             if s.pain_stop_t_s is not None:
                 pain += f" <span class=\"pain\">stop at {s.pain_stop_t_s:.1f} s{', ' + e(s.pain_stop_phase) if s.pain_stop_phase else ''}</span>"
-            rows.append([e(s.started_at[:16].replace("T", " ")), f"{s.done}/{s.prescribed if s.prescribed else '-'}",
+            rows.append([e(s.local_time), f"{s.done}/{s.prescribed if s.prescribed else '-'}",
                          _fmt(s.rom_median), _fmt(s.rom_best), _fmt(s.hold_best_s), str(s.fault_count),
                          e(", ".join(f"{k} x{v}" for k, v in s.faults.most_common())), pain, e(s.dose_note or "")])
         body.append(_table(["date", "done/prescribed", "range median", "range best", "hold best s", "faults",
