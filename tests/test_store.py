@@ -280,3 +280,11 @@ def test_a_read_only_store_reads_and_refuses_writes_in_one_line(tmp_path):
         for p in folder.iterdir():
             p.unlink()
         folder.rmdir()
+
+
+def test_store_history_and_build_up_import_neither_cv2_nor_mediapipe():
+    code = ("import sys; import posecoach.store.db, posecoach.store.transfer, posecoach.store.hook, "
+            "posecoach.history, posecoach.progression; "
+            "bad = [m for m in ('cv2', 'mediapipe') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr
