@@ -206,3 +206,18 @@ def test_since_and_adherence_over_days(tmp_path):
     page = tmp_path / "p.html"
     assert run("report", "--person", "alex", "--since", "2026-11-01", "-o", str(page)).returncode == 0
     assert "Days exercised: 3 of 10" in page.read_text()
+
+
+def test_by_default_sessions_go_to_the_users_data_folder(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "POSECOACH_STORE"}
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    track = str(Path(__file__).resolve().parent.parent.parent / "shared/real/tracks/plank_two_angles.jsonl")
+    r = subprocess.run([sys.executable, "-m", "posecoach", "analyze", track, "-e", "plank", "-q",
+                        "--report", str(tmp_path / "p.json")], capture_output=True, text=True, cwd=ROOT, env=env,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    default = tmp_path / "data" / "posecoach" / "sessions.sqlite"
+    assert default.is_file()
+    h = subprocess.run([sys.executable, "-m", "posecoach", "history"], capture_output=True, text=True, cwd=ROOT,
+                       env=env, timeout=120)
+    assert "plank: 0/3 holds" in h.stdout

@@ -37,8 +37,11 @@ def default_store_path() -> Path:
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env).expanduser()
-    from platformdirs import user_data_path
-
+    try:
+        from platformdirs import user_data_path
+    except ModuleNotFoundError:  # the XDG default, which is what platformdirs gives on Linux
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+        return base / "posecoach" / "sessions.sqlite"
     return user_data_path("posecoach", appauthor=False) / "sessions.sqlite"
 
 

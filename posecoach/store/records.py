@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -248,8 +247,3 @@ def _not_started(report: dict[str, Any], exercise: str, position: int) -> SetRec
 
 #: The person a session belongs to when neither ``--person`` nor the profile names one.
 DEFAULT_PERSON = "me"
-
-
-def median(values: list[float]) -> float | None:
-    vals = [v for v in values if v is not None]
-    return statistics.median(vals) if vals else None
