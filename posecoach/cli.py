@@ -18,7 +18,7 @@ from posecoach.native import isolate_stderr
 
 #: Subcommand modules under ``posecoach.commands``; each has ``add_parser(subparsers)`` and
 #: sets ``func`` (taking the parsed args, returning an exit code) on its parser.
-COMMANDS = ("analyze", "specs", "exercises", "models", "live", "replay", "eval", "batch")
+COMMANDS = ("analyze", "specs", "exercises", "models", "live", "replay", "eval", "batch", "history", "report")
 
 
 class _Parser(argparse.ArgumentParser):

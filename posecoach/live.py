@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import queue
 import statistics
@@ -24,6 +25,7 @@ import cv2
 import numpy as np
 
 from posecoach.camera import Captured, LiveSource
+from posecoach.pain import rating_from_keys
 from posecoach.pipeline import Analysis, Step
 from posecoach.pipeline import finish as finish_analysis
 from posecoach.render.framing import FramingCheck
@@ -217,6 +219,8 @@ class LiveSession:
         self._last_step: Step | None = None
         self._last_image: np.ndarray | None = None
         self._size = display_size(source.width, source.height)
+        #: the person's pain rating (0-10) given on the end screen, or None
+        self.pain_rating: int | None = None
 
     # -- the loop -----------------------------------------------------------------------------------
     def run(self) -> LiveResult:
@@ -363,11 +367,13 @@ class LiveSession:
         pain_t = current_section(report).get("pain_stop", {}).get("t_s")
         screen = pain_screen(base, pain_t) if reason == "pain" else summary_screen(base, report)
         self.window.show(screen)
-        if not self.window.interactive:
+        if not self.window.interactive:  # a key script's keys after the end are pressed on this screen
+            self.pain_rating = rating_from_keys(self.window.key(1, t_s=math.inf), lambda: self.window.key(1, t_s=math.inf))
             return
         deadline = None if self.summary_s is None else time.monotonic() + self.summary_s
         while not self.window.closed:
-            if self.window.key(100) is not None:
+            if (key := self.window.key(100)) is not None:
+                self.pain_rating = rating_from_keys(key, lambda: self.window.key(1000))
                 break
             if deadline is not None and time.monotonic() >= deadline:
                 break

@@ -12,6 +12,12 @@ SHARED = ROOT.parent / "shared"
 REAL = SHARED / "real"
 SHARED_MODELS = SHARED / "models"
 
+# Sessions the tests run are saved in a throwaway store, never in the user's own.
+if "POSECOACH_STORE" not in os.environ:
+    import tempfile
+
+    os.environ["POSECOACH_STORE"] = str(Path(tempfile.mkdtemp(prefix="posecoach-test-store-")) / "sessions.sqlite")
+
 # Tests use the ready bundles beside the project unless told otherwise (CI sets it too).
 if "POSECOACH_MODEL_DIR" not in os.environ and SHARED_MODELS.is_dir():
     os.environ["POSECOACH_MODEL_DIR"] = str(SHARED_MODELS)

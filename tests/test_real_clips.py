@@ -74,7 +74,7 @@ def test_saved_track_gives_the_same_report_without_the_model(real_dir, out_dir, 
                         str(again), "-q"], capture_output=True, text=True, env=env, timeout=120)
     assert r.returncode == 0, r.stderr
     second = json.loads(again.read_text())
-    ignore = {"source"}
+    ignore = {"source", "session"}  # the session block: who and when, not what was measured
     assert {k: v for k, v in second.items() if k not in ignore} == {k: v for k, v in rep.items() if k not in ignore}
 
 

@@ -37,7 +37,8 @@ def frames_of(path: Path) -> list[np.ndarray]:
 
 
 def same_set(a: dict, b: dict) -> None:
-    diff = sorted(k for k in set(a) | set(b) if k != "source" and a.get(k) != b.get(k))
+    # "session": who and when, written when the session is stored; not part of what was measured
+    diff = sorted(k for k in set(a) | set(b) if k not in ("source", "session") and a.get(k) != b.get(k))
     assert not diff, {k: (a.get(k), b.get(k)) for k in diff}
 
 

@@ -12,6 +12,7 @@ from posecoach.report import csv_paths, summary_text
 from posecoach.routine import routine_summary_text
 from posecoach.spec.loader import find_spec
 from posecoach.spec.schema import Spec
+from posecoach.store.hook import add_store_arguments, dose_adjuster, record_session
 
 
 def add_model_argument(p: argparse.ArgumentParser) -> None:
@@ -30,10 +31,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--profile", type=Path, help="a personal limits profile (a therapist's adjustments)")
     p.add_argument("--quiet", "-q", action="store_true", help="print no summary")
     add_model_argument(p)
+    add_store_arguments(p)
     p.set_defaults(func=run)
 
 
-def make_analysis(exercise: str, profile: Path | None = None) -> Analysis:
+def make_analysis(exercise: str, profile: Path | None = None, adjust=None) -> Analysis:  # type: ignore[no-untyped-def]
     """The engine for ``--exercise`` (an id or a spec file), with a personal profile applied.
     ``live``, ``replay`` and ``analyze`` all build their engine here. ``routine:NAME`` (or
     ``routine:FILE.toml``) gives a ``RoutineRunner``, which has the same interface."""
@@ -43,22 +45,24 @@ def make_analysis(exercise: str, profile: Path | None = None) -> Analysis:
         routine = load_routine(exercise.removeprefix("routine:"))
         for spec in routine.specs[1:]:
             _analysis_for(spec, profile)  # a bad profile value fails now, not halfway through
-        return RoutineRunner(routine, lambda spec: _analysis_for(spec, profile))  # type: ignore[return-value]
-    return _analysis_for(find_spec(exercise), profile)
+        return RoutineRunner(routine, lambda spec: _analysis_for(spec, profile, adjust))  # type: ignore[return-value]
+    return _analysis_for(find_spec(exercise), profile, adjust)
 
 
-def _analysis_for(spec: Spec, profile: Path | None) -> Analysis:
+def _analysis_for(spec: Spec, profile: Path | None, adjust=None) -> Analysis:  # type: ignore[no-untyped-def]
     """One exercise's engine, with the profile's changes for it applied."""
     limits = None
     if profile is not None:
         from posecoach.spec.profile import apply_profile
 
         spec, limits = apply_profile(spec, profile)
+        if adjust is not None:
+            spec, limits = adjust(spec, limits)
     return Analysis(spec, limits=limits)
 
 
 def run(args: argparse.Namespace) -> int:
-    analysis = make_analysis(args.exercise, args.profile)
+    analysis = make_analysis(args.exercise, args.profile, dose_adjuster(args))
     video: Path = args.video
     report_path: Path = args.report or Path(f"{video.stem}.report.json")
     if video.suffix == ".jsonl":
@@ -72,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         report, code = analyze_video(video, analysis, args.model, report_path, args.save_track)
     require_person(report, str(video))
+    record_session(args, report, report_path, kind="analyze")
     if not args.quiet:
         print(routine_summary_text(report) if "exercises" in report else summary_text(report))
         reps_csv, faults_csv = csv_paths(report_path)

@@ -1,7 +1,7 @@
 """``posecoach live``: coach a set from the camera (or a video played as if live), in a window.
 
 Keys: q ends the set (the report is saved), space pauses, p is a pain stop (ends the set at once,
-recorded in the report, with advice to ask a therapist).
+recorded in the report, with advice to ask a therapist). On the end screen, 0-10 rates the pain.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 from posecoach.commands.analyze import add_model_argument, make_analysis
 from posecoach.errors import CameraError, ExitCode, UsageError
 from posecoach.routine import any_summary_text, current_section
+from posecoach.store.hook import add_store_arguments, dose_adjuster, record_session
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -43,6 +44,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="close the end-of-set summary after S seconds (default: wait for a key; 0: no summary screen)")
     p.add_argument("--quiet", "-q", action="store_true", help="print no summary")
     add_model_argument(p)
+    add_store_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -99,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{args.record}: cannot create the folder ({exc.strerror}); choose another place") from None
     if not headless:
         check_display()  # before the camera and the model: the cheapest thing that can be missing
-    analysis = make_analysis(args.exercise, args.profile)
+    analysis = make_analysis(args.exercise, args.profile, dose_adjuster(args))
     log = (lambda m: print(m, file=sys.stderr))
     model_path = resolve_model(args.model, log=log)
     model = args.model if args.model in ("lite", "full", "heavy") else str(model_path)
@@ -130,12 +132,15 @@ def run(args: argparse.Namespace) -> int:
             if recorder is not None:
                 recorder.close()
     report = result.report
+    record_session(args, report, report_path, kind="live", pain_rating=session.pain_rating)
     if not args.quiet:
         print(any_summary_text(report))
         lat = result.latency_summary()
         print(f"  live: {result.frames} frames processed, {result.dropped} dropped; "
               f"latency median {lat['median_ms']:.0f} ms, 95th percentile {lat['p95_ms']:.0f} ms")
         print(f"  report: {report_path}")
+        if session.pain_rating is not None:
+            print(f"  pain after the set: {session.pain_rating}/10")
         if current_section(report).get("pain_stop"):
             print(f"  {current_section(report)['pain_stop']['advice']}")
     if result.reason == "camera_lost":

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from posecoach.pain import PROMPT as PAIN_PROMPT
 from posecoach.render import draw
 from posecoach.routine import any_summary_text
 
@@ -29,7 +30,7 @@ def summary_screen(image: np.ndarray, report: dict[str, Any]) -> np.ndarray:
         color = draw.YELLOW if "fault" in raw or "PAIN" in raw else draw.WHITE
         for t in draw.wrap(raw.strip(), size, th, int(w * 0.9)):
             lines.append((t, color))
-    lines.append(("Press any key to close", draw.GREY))
+    lines.append((PAIN_PROMPT, draw.GREY))
     # drop middle lines rather than running off the screen on a long set
     line_h = draw.text_size("Ag", size, th)[1] * 2
     max_lines = max(4, (h - round(40 * s)) // line_h)
@@ -48,8 +49,7 @@ def pain_screen(image: np.ndarray, t_s: float | None = None) -> np.ndarray:
     size = 0.8 * s
     lines: list[tuple[str, tuple[int, int, int]]] = [("STOP", draw.RED)]
     when = f" at {t_s:.1f} s" if t_s is not None else ""
-    body = [f"Pain stop{when}: the set has ended and this is saved in the report.", PAIN_ADVICE,
-            "Press any key to close"]
+    body = [f"Pain stop{when}: the set has ended and this is saved in the report.", PAIN_ADVICE, PAIN_PROMPT]
     y = h // 4
     draw.text_block(out, lines, w // 2, y, size=big * 1.4, thickness=th + 1, pad=round(14 * s), align="center", alpha=0.0)
     text = [(t, draw.WHITE) for b in body[:-1] for t in draw.wrap(b, size, max(1, round(2 * s)), int(w * 0.85))]

@@ -45,7 +45,7 @@ from posecoach.spec.loader import exercise_ids, parse_spec, read_toml
 from posecoach.spec.schema import Dose, Fault, Rep, Hold, Bounce, Setup, Spec
 
 PROFILE_SCHEMA_VERSION = 1
-_TOP_KEYS = ("schema_version", "name", "person", "therapist", "note", "exercises", "progression")
+_TOP_KEYS = ("schema_version", "name", "person", "therapist", "note", "exercises", "progression", "build_up")
 _SECTIONS: dict[str, type] = {"dose": Dose, "rep": Rep, "hold": Hold, "bounce": Bounce, "setup": Setup}
 _FAULT_FIELDS = ("value", "debounce_s", "severity", "message", "enabled")
 _PROGRESSION_KEYS = ("start_date", "start_reps", "add_per_week")
@@ -196,6 +196,10 @@ def load_profile(path: Path | str, specs_folder: Path | None = None) -> dict[str
         if not isinstance(table, dict):
             raise SpecError(f"{path}: exercises.{ex_id}: expected a table of changes")
     data["progression"] = _progression(data.get("progression"), path)
+    if "build_up" in data:  # result-based build-up rules (posecoach.progression): checked like the rest
+        from posecoach.progression import rules_of
+
+        rules_of(path)
     return data
 
 
