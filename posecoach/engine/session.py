@@ -25,6 +25,7 @@ from posecoach.types import Features
 
 POSE_LOST_AFTER_S = 0.5
 STILL_AT_TOP_S = 1.0  #: time at the top of a rep after which the person counts as holding still
+SMOOTHING_LAG_S = 0.15  #: how late the landmark smoothing lets a movement settle (per end of a rep)
 SETTLE_S = 1.0  #: after a rep, how long to watch the metric settle before timing the whole movement
 HISTORY_S = 40.0  #: main-metric history kept for timing movements
 MARGIN_SHARE = 0.5  #: a fault condition must hold by this share of its metric's wobble
@@ -258,15 +259,24 @@ class Session:
             return
         # The spec's limit is on the rep as counted (threshold to threshold), as its thresholds
         # were set. It is raised only when under the limit by more than the timing uncertainty
-        # of both crossings; the whole movement (leaving the resting level to settling back) is
-        # kept on the rep and named in the reason when the verdict is only possible.
+        # of both crossings, and not when the whole movement (leaving the resting level to
+        # settling back) clearly took longer than the limit: a small or slow-ending rep spends
+        # much of its time outside the thresholds, and that is control, not rushing.
         counted_unc = (edge_uncertainty(hist, rep.start_s, wob) + edge_uncertainty(hist, rep.end_s, wob)
                        + self._last_dt)
         took, whole = rep.duration_s, offset - onset
         msg = f"Slow down: take at least {rule.too_fast_s:g} s for each rep"
-        if took < rule.too_fast_s - counted_unc:
+        if took >= rule.too_fast_s:
+            return
+        clearly_longer = rule.too_fast_s + unc + 2 * SMOOTHING_LAG_S
+        if took < rule.too_fast_s - counted_unc and whole < clearly_longer:
             self.rules[0].records.append(FaultRecord("too_fast", rep.start_s, rep.end_s, msg))
-        elif took < rule.too_fast_s:
+        elif whole >= clearly_longer:
+            self.rules[0].possible.append(PossibleFault(
+                "too_fast", onset, offset, msg,
+                f"counted in {took:.1f} s, but the whole movement took {whole:.1f} s (±{unc:.1f} s), "
+                f"longer than the {rule.too_fast_s:g} s limit"))
+        else:
             self.rules[0].possible.append(PossibleFault(
                 "too_fast", rep.start_s, rep.end_s, msg,
                 f"counted in {took:.1f} s, within the timing uncertainty (±{counted_unc:.1f} s) of the "
