@@ -80,7 +80,8 @@ def build_report(spec: Spec, session: Session, source: dict[str, Any], *, limits
         "frames_with_pose": session.frames_with_pose,
         "frames_out_of_order": session.frames_out_of_order,
         "pose_gaps": [{"start_s": _r(a), "end_s": _r(b)} for a, b in session.pose_gaps],
-        "view": {"expected": list(spec.view), "detected_s": {k: _r(v, 1) for k, v in sorted(session.view_time.items())}},
+        "view": {"expected": list(spec.view), "detected_s": {k: _r(v, 1) for k, v in sorted(session.view_time.items())},
+                 "note": session.view_note()},
         "limits": limits or {"profile": None},
     }
     if spec.sided:
@@ -138,6 +139,8 @@ def write_report(report: dict[str, Any], path: Path) -> list[Path]:
 def summary_text(report: dict[str, Any]) -> str:
     """A short readable summary for the terminal."""
     lines = [f"{report['exercise_name']} ({report['exercise']})"]
+    if report.get("view", {}).get("note"):
+        lines.append(f"  VIEW: {report['view']['note']}")
     dose = report.get("dose", {})
     target = dose.get("reps") or dose.get("holds")
     reps_line = f"  reps: {report['reps']}" + (f" of {target}" + (" per side" if dose.get("per_side") else "") if target else "")

@@ -30,6 +30,7 @@ SETTLE_S = 1.0  #: after a rep, how long to watch the metric settle before timin
 HISTORY_S = 40.0  #: main-metric history kept for timing movements
 MARGIN_SHARE = 0.5  #: a fault condition must hold by this share of its metric's wobble
 ONSET_SHARE = 0.15  #: a movement starts (and ends) where the metric is this share of the way from its resting level to ``rest``
+VIEW_NAMES = {"side": "the side", "front": "the front", "back": "behind", "above": "above", "feet": "the feet"}
 VIEW_ADVICE = {
     "side": "Turn so the camera sees you from the side",
     "front": "Face the camera",
@@ -188,7 +189,7 @@ class Session:
                 ok = False
                 unmet.append(self.spec.setup.message)
         if not view_matches(f.view, self.spec.view) and f.view != "unknown":
-            unmet.append(VIEW_ADVICE[self.spec.view[0]])
+            unmet.append(f"Not coached from this view: {VIEW_ADVICE[self.spec.view[0]].lower()}")
         if not ok:
             self._setup_since = None
             return []
@@ -376,6 +377,20 @@ class Session:
         if self.spec.rep is not None and self.spec.rep.hold_s > 0:
             checks.append(self.rules[1])
         return checks
+
+    def view_note(self) -> str:
+        """A plain sentence when most of the set was filmed from a view the spec cannot coach
+        from (its reps, holds and faults are then not to be trusted); "" otherwise."""
+        seen = {v: s for v, s in self.view_time.items() if v != "unknown"}
+        if not seen:
+            return ""
+        main = max(seen, key=seen.__getitem__)
+        if view_matches(main, self.spec.view):
+            return ""
+        shown = "from the side" if main == "side" else "from the front, back, above or feet"
+        allowed = " or ".join(VIEW_NAMES[v] for v in self.spec.view)
+        return (f"Filmed mostly {shown}: {self.spec.name.lower()} can be coached only from {allowed}, so what "
+                f"is counted here may be wrong. {VIEW_ADVICE[self.spec.view[0]]}.")
 
     def possible_faults(self) -> list[PossibleFault]:
         """Faults seen but not supported by the evidence (never raised), with their reasons."""
