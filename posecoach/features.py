@@ -107,7 +107,7 @@ class FeatureExtractor:
         self._view = "unknown"
         self._view_ratio = _NAN
         self._across_ref: dict[str, float] = {}
-        self._drop_ref: dict[str, deque[tuple[float, float, float]]] = {}  # name -> (t_s, height, pair width)
+        self._drop_ref: dict[str, deque[tuple[float, float, float]]] = {}  # name -> (t_s, height, pair tilt)
         self._t = 0.0
         self._disp_points = sorted(
             {(m.point, s) for m in spec.metrics.values() if isinstance(m, Displacement) for s in lm.SIDES}
@@ -173,11 +173,11 @@ class FeatureExtractor:
 
         Filmed from beside the mat, knees rolling to one side move towards or away from the
         camera, which the image cannot show; what it does show is the knees dropping towards the
-        floor. So the shift is measured as the drop of ``point`` below the highest it has lately
-        been above the ``across`` pair, in hip widths (``DROP_HIP_WIDTH``). Its direction comes
-        from the body's geometry: towards the camera the pelvis turns to face it and the pair
-        looks wider than it does at rest, away from it narrower; and the side nearer the camera
-        is the one whose hip, knee and ankle are more visible.
+        floor. So the shift is measured as the drop of ``point`` below its usual resting height
+        above the ``across`` pair (a high percentile of the last seconds), in hip widths
+        (``DROP_HIP_WIDTH``). Its direction comes from the body's geometry: the pelvis follows
+        the knees, so rolling to the left lifts the right hip (it rises in the image against the
+        left one, compared with how the pair sat at rest), and rolling to the right the left one.
         """
         a, b = pts.get(m.across[0], "left"), pts.get(m.across[1], "right")
         p = pts.get(m.point, "left")
@@ -186,18 +186,16 @@ class FeatureExtractor:
             return _NAN, ""
         mid = (a + b) / 2.0
         height = float(mid[1] - p[1]) / scale
-        width = math.hypot(*(a - b)) / scale
+        tilt = float(b[1] - a[1]) / scale  # > 0: the right one of the pair is lower in the image
         hist = self._drop_ref.setdefault(name, deque())
-        hist.append((self._t, height, width))
+        hist.append((self._t, height, tilt))
         while hist and hist[0][0] < self._t - self.DROP_WINDOW_S:
             hist.popleft()
         heights = np.array([h for _, h, _ in hist])
         top = float(np.percentile(heights, self.DROP_TOP_PERCENTILE))
-        top_width = float(np.median([w for _, h, w in hist if h >= top]))
+        rest_tilt = float(np.median([k for _, h, k in hist if h >= top]))
         drop = max(0.0, top - height) / self.DROP_HIP_WIDTH
-        legs = ("hip", "knee", "ankle")
-        near = "left" if pts.visibility(legs, "left") >= pts.visibility(legs, "right") else "right"
-        side = near if width >= top_width else ("right" if near == "left" else "left")
+        side = "left" if tilt < rest_tilt else "right"
         value = drop if side == "left" else -drop
         return value, side
 

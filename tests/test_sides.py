@@ -108,3 +108,28 @@ def test_limbs_lying_on_each_other_keep_the_models_labels():
         moved[a, :2], moved[b, :2] = base[b, :2], base[a, :2]
     out, n = continue_sides(moved, base, 1280, 720)
     assert n == 0 and np.array_equal(out, moved)
+
+
+def test_knee_rolls_from_beside_the_mat_take_their_side_from_the_pelvis():
+    """From the side a roll is towards or away from the camera; which way it went is read from
+    the pelvis following the knees (rolling left lifts the right hip), not from the labels of
+    the knees themselves."""
+    from spec_factory import cycle
+    from spec_scenarios import mix
+
+    sc = next(s for s in scenarios() if s.exercise == "knee_rolls")
+    poses = []
+    for _, p in sc.correct:
+        if p not in poses:
+            poses.append(p)
+    rest, left, right = poses[:3]
+    # the pelvis follows the knees: the hip on the far side of the roll lifts
+    roll_left, roll_right = mix(left, pelvis_roll=-15), mix(right, pelvis_roll=15)
+    keys = cycle(rest, roll_left, reps=4, move_s=1.5, hold_s=2.0, peaks=[roll_left, roll_right])
+    analysis = Analysis(find_spec("knee_rolls"))
+    for pose in frames(keys, "side", fps=FPS):
+        analysis.step_pose(pose)
+    analysis.finish()
+    rep = analysis.report({"synthetic": True})
+    assert rep["view"]["detected_s"].get("side", 0) > 0 and rep["view"]["note"] == ""
+    assert [r["side"] for r in rep["rep_details"]] == ["left", "right", "left", "right"]
