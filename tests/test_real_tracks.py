@@ -25,7 +25,8 @@ COUNT_GAPS = {
 }
 #: clips on which the engine still raises a fault the labels do not show, and why
 ALARM_GAPS = {
-    "side_bend_dumbbell_one_side.mp4": "its reps take 1.6-1.7 s between the spec's thresholds, under its 2 s too_fast limit",
+    "side_bend_dumbbell_one_side.mp4":
+        "its reps take 1.6-1.7 s between the spec's thresholds, under its 2 s too_fast limit",
     "knee_rolls_side.mp4": "the roll away from the camera is small in the picture: its hold and timing look short",
 }
 

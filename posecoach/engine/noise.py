@@ -94,7 +94,8 @@ class WobbleMeter:
         """Typical peak-to-peak wobble, in the metric's units (0 until measured)."""
         if self._dirty:
             self._dirty = False
-            self._wobble = self.PEAK_TO_PEAK * statistics.median(self._res) if len(self._res) >= self.min_samples else 0.0
+            enough = len(self._res) >= self.min_samples
+            self._wobble = self.PEAK_TO_PEAK * statistics.median(self._res) if enough else 0.0
         return self._wobble
 
     @property

@@ -29,7 +29,9 @@ SMOOTHING_LAG_S = 0.15  #: how late the landmark smoothing lets a movement settl
 SETTLE_S = 1.0  #: after a rep, how long to watch the metric settle before timing the whole movement
 HISTORY_S = 40.0  #: main-metric history kept for timing movements
 MARGIN_SHARE = 0.5  #: a fault condition must hold by this share of its metric's wobble
-ONSET_SHARE = 0.15  #: a movement starts (and ends) where the metric is this share of the way from its resting level to ``rest``
+#: a movement starts (and ends) where the metric is this share of the way from its resting
+#: level to the rep's ``rest`` threshold
+ONSET_SHARE = 0.15
 VIEW_NAMES = {"side": "the side", "front": "the front", "back": "behind", "above": "above", "feet": "the feet"}
 VIEW_ADVICE = {
     "side": "Turn so the camera sees you from the side",

@@ -32,7 +32,8 @@ _LIMB_MAX = np.array([hi for _, _, hi in _LIMBS])
 _TORSO_A = np.array([INDEX["left_shoulder"], INDEX["right_shoulder"]])
 _TORSO_B = np.array([INDEX["left_hip"], INDEX["right_hip"]])
 _GROUPS = [
-    (np.array([INDEX[f"left_{p}"] for p in parts] + extra[:1]), np.array([INDEX[f"right_{p}"] for p in parts] + extra[1:]))
+    (np.array([INDEX[f"left_{p}"] for p in parts] + extra[:1]),
+     np.array([INDEX[f"right_{p}"] for p in parts] + extra[1:]))
     for parts, extra in (
         (("knee", "ankle", "heel", "foot_index"), []),
         (("elbow", "wrist", "pinky", "index", "thumb"), []),
@@ -106,7 +107,8 @@ class Smoother:
             return frame
         raw = frame.landmarks
         t = frame.t_s
-        if self.enabled and self._prev_raw is not None and self._t is not None and 0 < t - self._t <= self.reset_after_s:
+        recent = self._t is not None and 0 < t - self._t <= self.reset_after_s
+        if self.enabled and self._prev_raw is not None and recent:
             raw, n = continue_sides(raw, self._prev_raw, frame.width, frame.height)
             self.side_swaps += n
         self._prev_raw = raw
