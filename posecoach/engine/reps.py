@@ -83,6 +83,11 @@ class RepCounter:
         self.wobble = 0.0
 
     @property
+    def peak_since(self) -> float | None:
+        """When the current stay past the peak threshold began (None when not there)."""
+        return self._peak_enter_s if self.state == PEAK else None
+
+    @property
     def phase(self) -> str:
         return REST if self.state == WAIT_REST else self.state
 

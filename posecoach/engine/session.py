@@ -7,9 +7,8 @@ exercises ``rest`` / ``moving`` / ``peak`` / ``returning``, for hold exercises `
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-
 from collections import deque
+from dataclasses import dataclass, field
 
 from posecoach.engine.conditions import evaluate, evaluate_all
 from posecoach.engine.events import (
@@ -83,7 +82,7 @@ class Session:
         self.rules = FaultCheck("too_fast"), FaultCheck("short_hold")
         self._filters = {m: MedianFilter() for m in spec.metrics}
         self.wobble = {m: WobbleMeter() for m in spec.metrics}
-        self._history: deque[tuple[float, float]] = deque()  # (t, main metric, directed, filtered)
+        self._history: deque[tuple[float, float]] = deque()  # (t, filtered main metric, directed)
         self._to_time: list[RepRecord] = []  # reps whose whole movement is not yet timed
         self.reps: list[RepRecord] = []
         self.events: list[Event] = []
@@ -219,8 +218,9 @@ class Session:
             return self._setup_since is not None
         if phase in ("hold", "rest"):
             return True
-        if phase == PEAK and self.reps_counter is not None and self.reps_counter._peak_enter_s is not None:
-            return t - self.reps_counter._peak_enter_s >= STILL_AT_TOP_S
+        since = self.reps_counter.peak_since if self.reps_counter is not None else None
+        if phase == PEAK and since is not None:
+            return t - since >= STILL_AT_TOP_S
         return False
 
     def _remember(self, t: float, value: float) -> None:
