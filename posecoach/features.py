@@ -90,6 +90,13 @@ class FeatureExtractor:
     ACROSS_DECAY = 0.999  #: per frame: the reference width of a ``lateral`` pair forgets in ~30 s
     ACROSS_MIN = 0.8  #: a pair is taken as at least this share of its reference width
     BASELINE_FRAMES = 10
+    #: ``lateral`` with ``side_view = "drop"``: the resting height is a high percentile of the
+    #: last ``DROP_WINDOW_S`` (robust to a stray frame and to the time spent rolled over), and a
+    #: drop is expressed in hip widths of this many torso lengths (MediaPipe's hip joints are
+    #: about a third of a torso apart)
+    DROP_WINDOW_S = 15.0
+    DROP_TOP_PERCENTILE = 70.0
+    DROP_HIP_WIDTH = 0.35
 
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
@@ -100,6 +107,8 @@ class FeatureExtractor:
         self._view = "unknown"
         self._view_ratio = _NAN
         self._across_ref: dict[str, float] = {}
+        self._drop_ref: dict[str, deque[tuple[float, float, float]]] = {}  # name -> (t_s, height, pair tilt)
+        self._t = 0.0
         self._disp_points = sorted(
             {(m.point, s) for m in spec.metrics.values() if isinstance(m, Displacement) for s in lm.SIDES}
         )
@@ -159,8 +168,41 @@ class FeatureExtractor:
         elif self._view_ratio > 0.6:
             self._view = "frontal"
 
+    def _lateral_from_side(self, name: str, m: Lateral, pts: _Points) -> tuple[float, str]:
+        """A sideways shift seen from the side (``side_view = "drop"``).
+
+        Filmed from beside the mat, knees rolling to one side move towards or away from the
+        camera, which the image cannot show; what it does show is the knees dropping towards the
+        floor. So the shift is measured as the drop of ``point`` below its usual resting height
+        above the ``across`` pair (a high percentile of the last seconds), in hip widths
+        (``DROP_HIP_WIDTH``). Its direction comes from the body's geometry: the pelvis follows
+        the knees, so rolling to the left lifts the right hip (it rises in the image against the
+        left one, compared with how the pair sat at rest), and rolling to the right the left one.
+        """
+        a, b = pts.get(m.across[0], "left"), pts.get(m.across[1], "right")
+        p = pts.get(m.point, "left")
+        scale = self._scale
+        if not scale > 0 or np.isnan(a).any() or np.isnan(b).any() or np.isnan(p).any():
+            return _NAN, ""
+        mid = (a + b) / 2.0
+        height = float(mid[1] - p[1]) / scale
+        tilt = float(b[1] - a[1]) / scale  # > 0: the right one of the pair is lower in the image
+        hist = self._drop_ref.setdefault(name, deque())
+        hist.append((self._t, height, tilt))
+        while hist and hist[0][0] < self._t - self.DROP_WINDOW_S:
+            hist.popleft()
+        heights = np.array([h for _, h, _ in hist])
+        top = float(np.percentile(heights, self.DROP_TOP_PERCENTILE))
+        rest_tilt = float(np.median([k for _, h, k in hist if h >= top]))
+        drop = max(0.0, top - height) / self.DROP_HIP_WIDTH
+        side = "left" if tilt < rest_tilt else "right"
+        value = drop if side == "left" else -drop
+        return value, side
+
     def _metric(self, name: str, pts: _Points) -> tuple[float, str]:
         m = self.spec.metrics[name]
+        if isinstance(m, Lateral) and m.side_view == "drop" and self._view == "side":
+            return self._lateral_from_side(name, m, pts)
         if isinstance(m, Lateral):
             a, b = pts.get(m.across[0], "left"), pts.get(m.across[1], "right")
             p = pts.get(m.point, "left")
@@ -235,6 +277,7 @@ class FeatureExtractor:
         if frame.landmarks is None:
             return Features(frame.index, frame.timestamp_ms, False, {k: _NAN for k in self.spec.metrics}, {}, self._view)
         pts = _Points(frame)
+        self._t = frame.t_s
         self._update_scale(pts, frame.t_s)
         self._update_view(pts)
         if self._disp_points:

@@ -76,6 +76,12 @@ def build_report(spec: Spec, session: Session, source: dict[str, Any], *, limits
              "message": f.message, "severity": f.severity}
             for f in session.fault_records()
         ],
+        # seen, but not supported by the evidence (within the measurement's wobble on this
+        # person): never spoken or shown as faults, listed so a therapist can still look
+        "possible_faults": [
+            {"id": p.id, "start_s": _r(p.start_s), "end_s": _r(p.end_s), "message": p.message, "reason": p.reason}
+            for p in session.possible_faults()
+        ],
         "fault_checks": [
             {"id": c.id, "status": c.status, "judged_s": _r(c.judged_s, 1),
              "not_judged_s": _r(c.not_judged_view_s + c.not_judged_landmarks_s, 1), "reason": c.reason,
@@ -94,7 +100,8 @@ def build_report(spec: Spec, session: Session, source: dict[str, Any], *, limits
         "frames_with_pose": session.frames_with_pose,
         "frames_out_of_order": session.frames_out_of_order,
         "pose_gaps": [{"start_s": _r(a), "end_s": _r(b)} for a, b in session.pose_gaps],
-        "view": {"expected": list(spec.view), "detected_s": {k: _r(v, 1) for k, v in sorted(session.view_time.items())}},
+        "view": {"expected": list(spec.view), "detected_s": {k: _r(v, 1) for k, v in sorted(session.view_time.items())},
+                 "note": session.view_note()},
         "limits": limits or {"profile": None},
     }
     if spec.sided:
@@ -152,6 +159,8 @@ def write_report(report: dict[str, Any], path: Path) -> list[Path]:
 def summary_text(report: dict[str, Any]) -> str:
     """A short readable summary for the terminal."""
     lines = [f"{report['exercise_name']} ({report['exercise']})"]
+    if report.get("view", {}).get("note"):
+        lines.append(f"  VIEW: {report['view']['note']}")
     dose = report.get("dose", {})
     target = dose.get("reps") or dose.get("holds")
     reps_line = f"  reps: {report['reps']}" + (f" of {target}" + (" per side" if dose.get("per_side") else "") if target else "")
@@ -173,6 +182,8 @@ def summary_text(report: dict[str, Any]) -> str:
             lines.append(f"    {f['start_s']:.1f}-{f['end_s']:.1f} s  {f['id']}: {f['message']}")
     else:
         lines.append("  form faults: none seen")
+    for p in report.get("possible_faults", []):
+        lines.append(f"    possible, not raised: {p['start_s']:.1f}-{p['end_s']:.1f} s  {p['id']} ({p['reason']})")
     unjudged = [c for c in report["fault_checks"] if c["status"] in ("not judged", "partly judged")]
     for c in unjudged:
         lines.append(f"    {c['id']}: {c['status']} ({c['reason']})")

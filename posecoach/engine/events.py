@@ -18,6 +18,12 @@ class RepRecord:
     metric_min: float = float("nan")
     metric_max: float = float("nan")
     faults: list[str] = field(default_factory=list)
+    #: seconds by which ``peak_hold_s`` could be off, from the metric's wobble at the hold's edges
+    hold_uncertainty_s: float = 0.0
+    #: start and end of the whole movement (from leaving the rest level to settling back), once known
+    move_start_s: float | None = None
+    move_end_s: float | None = None
+    move_uncertainty_s: float = 0.0
 
     @property
     def duration_s(self) -> float:
@@ -48,6 +54,19 @@ class FaultRecord:
     end_s: float | None
     message: str
     severity: str = "warning"
+
+
+@dataclass(slots=True)
+class PossibleFault:
+    """A fault the evidence could not support: seen, but within the measurement's own
+    uncertainty (or on barely visible landmarks). Never spoken or shown as a fault; the report
+    lists it with ``reason`` so a therapist can still look."""
+
+    id: str
+    start_s: float
+    end_s: float
+    message: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)

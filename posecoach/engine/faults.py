@@ -11,8 +11,8 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 
-from posecoach.engine.conditions import evaluate_all
-from posecoach.engine.events import Event, FaultCleared, FaultRaised, FaultRecord
+from posecoach.engine.conditions import evaluate_all, evaluate_all_margin
+from posecoach.engine.events import Event, FaultCleared, FaultRaised, FaultRecord, PossibleFault
 from posecoach.spec.schema import Bounce, Fault
 
 FRONTAL_VIEWS = frozenset({"front", "back", "above", "feet"})
@@ -37,6 +37,7 @@ class FaultCheck:
     not_judged_view_s: float = 0.0
     not_judged_landmarks_s: float = 0.0
     records: list[FaultRecord] = field(default_factory=list)
+    possible: list[PossibleFault] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -98,12 +99,22 @@ class _Debounced:
 
 
 class FaultMonitor:
-    """One spec fault over time."""
+    """One spec fault over time.
+
+    The condition is judged on the engine's filtered metrics and must hold by more than each
+    metric's margin (half its measured wobble on this person) to raise the fault. When it holds
+    only within that margin for longer than the debounce, the episode is kept as *possible*
+    (with its reason) and never raised.
+    """
 
     def __init__(self, fault: Fault) -> None:
         self.fault = fault
         self.check = FaultCheck(fault.id)
         self._deb = _Debounced(fault.debounce_s)
+        self._weak_since: float | None = None
+        self._weak_last = 0.0
+        self._weak_raised = False
+        self._weak_margin: dict[str, float] = {}
 
     def _make(self, start: float) -> FaultRecord:
         rec = FaultRecord(self.fault.id, start, None, self.fault.message, self.fault.severity)
@@ -114,35 +125,74 @@ class FaultMonitor:
     def active(self) -> FaultRecord | None:
         return self._deb.active
 
-    def update(self, t: float, dt: float, phase: str, view: str, values: dict[str, float]) -> list[Event]:
+    def _end_weak(self) -> None:
+        since, self._weak_since = self._weak_since, None
+        if since is None or self._weak_raised:
+            return
+        if self._weak_last - since >= self.fault.debounce_s - 1e-9 and self._weak_last > since:
+            used = sorted({c.metric for c in self.fault.when if self._weak_margin.get(c.metric, 0.0) > 0})
+            detail = ", ".join(f"{m} ±{self._weak_margin[m]:.3g}" for m in used)
+            self.check.possible.append(PossibleFault(
+                self.fault.id, since, self._weak_last, self.fault.message,
+                f"past its limit by less than the measurement wobble on this person ({detail})"))
+
+    def update(self, t: float, dt: float, phase: str, view: str, values: dict[str, float],
+               margins: dict[str, float] | None = None) -> list[Event]:
         if "any" not in self.fault.phases and phase not in self.fault.phases:
+            self._end_weak()
             return self._deb.close(t)
         if not view_matches(view, self.fault.views):
             self.check.not_judged_view_s += dt
+            self._end_weak()
             return self._deb.close(t)
         ok = evaluate_all(self.fault.when, values)
         if ok is None:
             self.check.not_judged_landmarks_s += dt
+            self._end_weak()
             return self._deb.close(t)
         self.check.judged_s += dt
-        return self._deb.step(t, ok, self._make)
+        # the margin is needed to raise the fault, not to keep it raised (hysteresis)
+        sure = ok if self._deb.active is not None else (
+            evaluate_all_margin(self.fault.when, values, margins or {}) if ok else False)
+        if ok:
+            if self._weak_since is None:
+                self._weak_since, self._weak_raised = t, False
+                self._weak_margin = dict(margins or {})
+            self._weak_last = t
+        else:
+            self._end_weak()
+        events = self._deb.step(t, bool(sure), self._make)
+        if self._deb.active is not None:
+            self._weak_raised = True
+        return events
 
     def close(self, t: float) -> list[Event]:
+        self._end_weak()
         return self._deb.close(t)
 
 
 class BounceMonitor:
-    """Bouncing at end range: repeated direction changes of the main metric while held."""
+    """Bouncing at end range: repeated direction changes of the main metric while held.
+
+    The metric it sees is the engine's filtered one (a one-frame landmark jump is not a
+    direction change), and a reversal must travel more than the spec's ``amplitude`` *and* more
+    than ``WOBBLE_FACTOR`` times the metric's measured wobble on this person. Reversals that pass
+    the spec's amplitude but not the wobble make a *possible* bounce, never a raised one.
+    """
 
     ID = "bouncing"
+    WOBBLE_FACTOR = 2.0
 
     def __init__(self, rule: Bounce) -> None:
         self.rule = rule
         self.check = FaultCheck(self.ID)
         self._deb = _Debounced(0.0)
-        self._reversals: deque[float] = deque()
+        self._reversals: deque[tuple[float, float]] = deque()  # (t, travel since the last extreme)
         self._ext: float | None = None  # last extreme value
+        self._ext_prev: float | None = None  # the extreme before it
         self._dir = 0
+        self._weak: tuple[float, float, float] | None = None  # (start, last, needed travel)
+        self._wobble: float | None = None  # the wobble measured before this stay at end range
 
     def _make(self, start: float) -> FaultRecord:
         rec = FaultRecord(self.ID, start, None, self.rule.message)
@@ -153,11 +203,31 @@ class BounceMonitor:
     def active(self) -> FaultRecord | None:
         return self._deb.active
 
-    def update(self, t: float, dt: float, in_range: bool, value: float) -> list[Event]:
+    @property
+    def reversing(self) -> bool:
+        """Whether bounce-sized direction changes are under way (then the metric is not still,
+        and its samples must not be taken as measurement wobble)."""
+        return bool(self._reversals)
+
+    def _end_weak(self) -> None:
+        if self._weak is not None:
+            start, last, need = self._weak
+            self.check.possible.append(PossibleFault(
+                self.ID, start, last, self.rule.message,
+                f"direction changes smaller than the measurement wobble on this person (needs {need:.3g})"))
+        self._weak = None
+
+    def update(self, t: float, dt: float, in_range: bool, value: float, wobble: float = 0.0) -> list[Event]:
         if not in_range:
             self._reversals.clear()
-            self._ext, self._dir = None, 0
+            self._ext = self._ext_prev = None
+            self._dir = 0
+            self._wobble = None
+            self._end_weak()
             return self._deb.close(t)
+        if self._wobble is None:
+            # a bounce is itself a wobble: judge it against what was measured before it began
+            self._wobble = wobble
         if math.isnan(value):
             self.check.not_judged_landmarks_s += dt
             return []
@@ -168,16 +238,28 @@ class BounceMonitor:
             delta = value - self._ext
             if self._dir >= 0 and delta <= -self.rule.amplitude or self._dir <= 0 and delta >= self.rule.amplitude:
                 if self._dir != 0:
-                    self._reversals.append(t)
+                    travel = abs(self._ext - self._ext_prev) if self._ext_prev is not None else abs(delta)
+                    self._reversals.append((t, travel))
                 self._dir = -1 if delta < 0 else 1
-                self._ext = value
+                self._ext_prev, self._ext = self._ext, value
             elif self._dir > 0 and value > self._ext or self._dir < 0 and value < self._ext:
                 self._ext = value
-        while self._reversals and self._reversals[0] < t - self.rule.window_s:
+        while self._reversals and self._reversals[0][0] < t - self.rule.window_s:
             self._reversals.popleft()
-        bouncing = len(self._reversals) >= self.rule.min_reversals
-        start = self._reversals[0] if self._reversals else t
+        need = max(self.rule.amplitude, self.WOBBLE_FACTOR * self._wobble)
+        sure = [r for r in self._reversals if r[1] >= need]
+        bouncing = len(sure) >= self.rule.min_reversals
+        if not bouncing and self.active is None and len(self._reversals) >= self.rule.min_reversals:
+            start = self._reversals[0][0] if self._weak is None else self._weak[0]
+            self._weak = (start, t, need)
+        elif self._weak is not None and (bouncing or len(self._reversals) < self.rule.min_reversals):
+            if bouncing:
+                self._weak = None
+            else:
+                self._end_weak()
+        start = sure[0][0] if sure else t
         return self._deb.step(t, bouncing, lambda _s: self._make(start))
 
     def close(self, t: float) -> list[Event]:
+        self._end_weak()
         return self._deb.close(t)

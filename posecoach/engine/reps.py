@@ -15,22 +15,35 @@ import math
 from collections import Counter
 
 from posecoach.engine.events import Event, RepCompleted, RepRecord, RepRejected
+from posecoach.engine.noise import edge_uncertainty
 from posecoach.spec.schema import Rep
 
 REST, MOVING, PEAK, RETURNING, WAIT_REST = "rest", "moving", "peak", "returning", "wait_rest"
 HOLD_BAND = 0.25  #: share of a rep's range within which it counts as held at its furthest point
 
 
+def running_median(samples: list[tuple[float, float]], n: int = 5) -> list[tuple[float, float]]:
+    """Each sample's value replaced by the median of it and the ``n - 1`` before it: a single
+    implausible frame cannot set a rep's top."""
+    out: list[tuple[float, float]] = []
+    for i, (t, _) in enumerate(samples):
+        window = sorted(v for _, v in samples[max(0, i - n + 1):i + 1])
+        out.append((t, window[len(window) // 2]))
+    return out
+
+
 def held_stretch(samples: list[tuple[float, float]], band: float = HOLD_BAND,
-                 grace_s: float = 0.4) -> tuple[float, float] | None:
+                 grace_s: float = 0.4, min_band: float = 0.0) -> tuple[float, float] | None:
     """(start, end) of the longest stretch of samples within ``band`` of the range from the top,
     bridging dips shorter than ``grace_s`` (landmark noise). ``samples`` are (t, value) with
-    larger values further into the rep."""
+    larger values further into the rep. ``min_band`` (metric units, the measured wobble) keeps
+    the band from being narrower than the estimate's own wobble, so a still hold on a noisy
+    estimate is not cut into pieces."""
     if not samples:
         return None
     values = [v for _, v in samples]
     top, bottom = max(values), min(values)
-    floor = top - band * max(top - bottom, 1e-9)
+    floor = top - max(band * max(top - bottom, 1e-9), min_band)
     best: tuple[float, float] | None = None
     run: tuple[float, float] | None = None  # (start, last time inside the band)
     for t, v in samples:
@@ -66,6 +79,13 @@ class RepCounter:
         self._samples: list[tuple[float, float]] = []  # (t, directed value) during the current rep
         self._rest_lo = math.inf  # extremes seen while resting: the start of the next rep's range
         self._rest_hi = -math.inf
+        #: the main metric's measured wobble on this person (set by the session; 0 = unknown)
+        self.wobble = 0.0
+
+    @property
+    def peak_since(self) -> float | None:
+        """When the current stay past the peak threshold began (None when not there)."""
+        return self._peak_enter_s if self.state == PEAK else None
 
     @property
     def phase(self) -> str:
@@ -167,7 +187,11 @@ class RepCounter:
             side = self._sides.most_common(1)[0][0] if self._sides else "unknown"
             self.by_side[side] += 1
         self.count += 1
-        held = held_stretch(self._samples)
+        smooth = running_median(self._samples)
+        held = held_stretch(smooth, min_band=self.wobble)
+        hold_unc = 0.0
+        if held is not None:
+            hold_unc = edge_uncertainty(smooth, held[0], self.wobble) + edge_uncertainty(smooth, held[1], self.wobble)
         rep = RepRecord(
             number=self.count,
             start_s=self._start_s,
@@ -177,6 +201,7 @@ class RepCounter:
             peak_hold_s=held[1] - held[0] if held else 0.0,
             metric_min=self._lo,
             metric_max=self._hi,
+            hold_uncertainty_s=hold_unc,
         )
         return [RepCompleted(end_s, rep)]
 

@@ -7,20 +7,31 @@ exercises ``rest`` / ``moving`` / ``peak`` / ``returning``, for hold exercises `
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 
 from posecoach.engine.conditions import evaluate, evaluate_all
 from posecoach.engine.events import (
-    Event, FaultRecord, HoldRecord, PainStopped, PoseFound, PoseLost,
+    Event, FaultRecord, HoldRecord, PainStopped, PoseFound, PoseLost, PossibleFault,
     RepCompleted, RepRecord, SetupCompleted,
 )
 from posecoach.engine.faults import BounceMonitor, FaultCheck, FaultMonitor, view_matches
 from posecoach.engine.holds import HoldTimer
-from posecoach.engine.reps import PEAK, RepCounter
+from posecoach.engine.noise import MedianFilter, WobbleMeter, edge_uncertainty
+from posecoach.engine.reps import PEAK, REST, RepCounter
 from posecoach.spec.schema import Spec
 from posecoach.types import Features
 
 POSE_LOST_AFTER_S = 0.5
+STILL_AT_TOP_S = 1.0  #: time at the top of a rep after which the person counts as holding still
+SMOOTHING_LAG_S = 0.15  #: how late the landmark smoothing lets a movement settle (per end of a rep)
+SETTLE_S = 1.0  #: after a rep, how long to watch the metric settle before timing the whole movement
+HISTORY_S = 40.0  #: main-metric history kept for timing movements
+MARGIN_SHARE = 0.5  #: a fault condition must hold by this share of its metric's wobble
+#: a movement starts (and ends) where the metric is this share of the way from its resting
+#: level to the rep's ``rest`` threshold
+ONSET_SHARE = 0.15
+VIEW_NAMES = {"side": "the side", "front": "the front", "back": "behind", "above": "above", "feet": "the feet"}
 VIEW_ADVICE = {
     "side": "Turn so the camera sees you from the side",
     "front": "Face the camera",
@@ -69,6 +80,10 @@ class Session:
         self.faults = [FaultMonitor(f) for f in spec.faults]
         self.bounce = BounceMonitor(spec.bounce) if spec.bounce else None
         self.rules = FaultCheck("too_fast"), FaultCheck("short_hold")
+        self._filters = {m: MedianFilter() for m in spec.metrics}
+        self.wobble = {m: WobbleMeter() for m in spec.metrics}
+        self._history: deque[tuple[float, float]] = deque()  # (t, filtered main metric, directed)
+        self._to_time: list[RepRecord] = []  # reps whose whole movement is not yet timed
         self.reps: list[RepRecord] = []
         self.events: list[Event] = []
         self.frames = 0
@@ -103,16 +118,32 @@ class Session:
             self.frames_with_pose += 1
             self.view_time[f.view] = self.view_time.get(f.view, 0.0) + dt
         unmet: list[str] = []
+        filtered = {m: self._filters[m](t, v) if m in self._filters else v for m, v in f.values.items()}
+        if self.reps_counter is not None:
+            self.reps_counter.wobble = self.wobble[self.spec.rep.metric].wobble
         if self.phase == "setup":
             events += self._setup(t, f, unmet)
         else:
             events += self._count(t, f)
         phase = self.phase if self.phase == "setup" else self._phase()
+        # still: holding the start position (its conditions met), at the top of a rep, in a hold
+        # but not while the main metric changes direction by bounce-sized steps: that is movement
+        still = self._still(t, phase) and not (self.bounce is not None and self.bounce.reversing)
+        for m, meter in self.wobble.items():
+            meter.update(t, filtered.get(m, math.nan), still)
+        margins = {m: MARGIN_SHARE * meter.wobble for m, meter in self.wobble.items()}
         for mon in self.faults:
-            events += mon.update(t, dt, phase, f.view, f.values)
+            events += mon.update(t, dt, phase, f.view, filtered, margins)
+        main = self.spec.main_metric
         if self.bounce is not None and self.phase != "setup":
             in_range = phase in (PEAK, "hold")
-            events += self.bounce.update(t, dt, in_range, f.values.get(self.spec.main_metric, math.nan))
+            # the raw value, unless it jumped from its neighbours' median by half a bounce in one
+            # frame: a median would also clip a real bounce's turns
+            raw, med = f.values.get(main, math.nan), filtered.get(main, math.nan)
+            value = med if abs(raw - med) > 0.5 * self.spec.bounce.amplitude else raw
+            events += self.bounce.update(t, dt, in_range, value, self.wobble[main].wobble)
+        if self.reps_counter is not None and self.phase != "setup":
+            self._remember(t, filtered.get(main, math.nan))
         self.events.extend(events)
         return self._result(t, events, f, unmet)
 
@@ -159,7 +190,7 @@ class Session:
                 ok = False
                 unmet.append(self.spec.setup.message)
         if not view_matches(f.view, self.spec.view) and f.view != "unknown":
-            unmet.append(VIEW_ADVICE[self.spec.view[0]])
+            unmet.append(f"Not coached from this view: {VIEW_ADVICE[self.spec.view[0]].lower()}")
         if not ok:
             self._setup_since = None
             return []
@@ -179,6 +210,81 @@ class Session:
         assert self.hold_timer is not None
         return "hold" if self.hold_timer.holding else "rest"
 
+    def _still(self, t: float, phase: str) -> bool:
+        """Whether the person is meant to be still now: holding the start position (its
+        conditions met), in a hold, resting between reps, or held at the top of a rep for a
+        while (the turn at the top of a rep without a hold is movement, not noise)."""
+        if phase == "setup":
+            return self._setup_since is not None
+        if phase in ("hold", "rest"):
+            return True
+        since = self.reps_counter.peak_since if self.reps_counter is not None else None
+        if phase == PEAK and since is not None:
+            return t - since >= STILL_AT_TOP_S
+        return False
+
+    def _remember(self, t: float, value: float) -> None:
+        """Keep the main metric's history (directed: larger = further into a rep) and time the
+        whole movement of reps that have settled."""
+        if not math.isnan(value):
+            self._history.append((t, self.reps_counter.norm(value)))
+        while self._history and self._history[0][0] < t - HISTORY_S:
+            self._history.popleft()
+        if self._to_time and (self.reps_counter.state != REST or t - self._to_time[0].end_s >= SETTLE_S):
+            for rep in self._to_time:
+                self._time_movement(rep)
+            self._to_time = []
+
+    def _time_movement(self, rep: RepRecord) -> None:
+        """The whole movement of a rep, from where the metric left its resting level to where it
+        settled back, with the uncertainty of both ends; then the too_fast rule on it. The rep
+        counter's own times are threshold crossings, which cut the slow start and end of a
+        controlled rep short."""
+        rule = self.spec.rep
+        rest_th = self.reps_counter.rest_th
+        wob = self.wobble[rule.metric].wobble
+        prev_end = max((r.end_s for r in self.reps if r.end_s < rep.start_s), default=-math.inf)
+        before = [(t, v) for t, v in self._history if max(prev_end, rep.start_s - 3.0) <= t <= rep.start_s]
+        after = [(t, v) for t, v in self._history if rep.end_s <= t <= rep.end_s + SETTLE_S]
+        onset, offset = rep.start_s, rep.end_s
+        if before:
+            base = min(v for _, v in before)
+            level = min(rest_th, base + ONSET_SHARE * (rest_th - base) + 0.5 * wob)
+            onset = max((t for t, v in before if v <= level), default=rep.start_s)
+        if after:
+            base = min(v for _, v in after)
+            level = min(rest_th, base + ONSET_SHARE * (rest_th - base) + 0.5 * wob)
+            offset = min((t for t, v in after if v <= level), default=rep.end_s)
+        hist = list(self._history)
+        unc = edge_uncertainty(hist, onset, wob) + edge_uncertainty(hist, offset, wob) + self._last_dt
+        rep.move_start_s, rep.move_end_s, rep.move_uncertainty_s = onset, offset, unc
+        if rule.too_fast_s <= 0:
+            return
+        # The spec's limit is on the rep as counted (threshold to threshold), as its thresholds
+        # were set. It is raised only when under the limit by more than the timing uncertainty
+        # of both crossings, and not when the whole movement (leaving the resting level to
+        # settling back) clearly took longer than the limit: a small or slow-ending rep spends
+        # much of its time outside the thresholds, and that is control, not rushing.
+        counted_unc = (edge_uncertainty(hist, rep.start_s, wob) + edge_uncertainty(hist, rep.end_s, wob)
+                       + self._last_dt)
+        took, whole = rep.duration_s, offset - onset
+        msg = f"Slow down: take at least {rule.too_fast_s:g} s for each rep"
+        if took >= rule.too_fast_s:
+            return
+        clearly_longer = rule.too_fast_s + unc + 2 * SMOOTHING_LAG_S
+        if took < rule.too_fast_s - counted_unc and whole < clearly_longer:
+            self.rules[0].records.append(FaultRecord("too_fast", rep.start_s, rep.end_s, msg))
+        elif whole >= clearly_longer:
+            self.rules[0].possible.append(PossibleFault(
+                "too_fast", onset, offset, msg,
+                f"counted in {took:.1f} s, but the whole movement took {whole:.1f} s (±{unc:.1f} s), "
+                f"longer than the {rule.too_fast_s:g} s limit"))
+        else:
+            self.rules[0].possible.append(PossibleFault(
+                "too_fast", rep.start_s, rep.end_s, msg,
+                f"counted in {took:.1f} s, within the timing uncertainty (±{counted_unc:.1f} s) of the "
+                f"{rule.too_fast_s:g} s limit; the whole movement took {whole:.1f} s"))
+
     def _count(self, t: float, f: Features) -> list[Event]:
         events: list[Event] = []
         if self.reps_counter is not None:
@@ -197,15 +303,17 @@ class Session:
 
     def _finish_rep(self, rep: RepRecord) -> None:
         rule = self.spec.rep
-        if rule.too_fast_s > 0 and rep.duration_s < rule.too_fast_s:
-            self.rules[0].records.append(
-                FaultRecord("too_fast", rep.start_s, rep.end_s, f"Slow down: take at least {rule.too_fast_s:g} s for each rep")
-            )
         if rule.hold_s > 0 and rep.peak_hold_s < 0.8 * rule.hold_s:
-            self.rules[1].records.append(
-                FaultRecord("short_hold", rep.peak_s or rep.start_s, rep.end_s, f"Hold the position for about {rule.hold_s:g} s")
-            )
+            msg = f"Hold the position for about {rule.hold_s:g} s"
+            if rep.peak_hold_s < 0.8 * rule.hold_s - rep.hold_uncertainty_s:
+                self.rules[1].records.append(FaultRecord("short_hold", rep.peak_s or rep.start_s, rep.end_s, msg))
+            else:
+                self.rules[1].possible.append(PossibleFault(
+                    "short_hold", rep.peak_s or rep.start_s, rep.end_s, msg,
+                    f"held {rep.peak_hold_s:.1f} s, within the timing uncertainty (±{rep.hold_uncertainty_s:.1f} s) "
+                    f"of the {0.8 * rule.hold_s:g} s needed"))
         self.reps.append(rep)
+        self._to_time.append(rep)
 
     # -- control ----------------------------------------------------------------------------
     def pain_stop(self, t: float) -> None:
@@ -224,6 +332,9 @@ class Session:
                 self.events.append(ev)
                 if isinstance(ev, RepCompleted):
                     self._finish_rep(ev.rep)
+        for rep in self._to_time:
+            self._time_movement(rep)
+        self._to_time = []
         if self.hold_timer is not None:
             self.events += self.hold_timer.finish(t)
         for mon in [*self.faults, *([self.bounce] if self.bounce else [])]:
@@ -268,6 +379,24 @@ class Session:
         if self.spec.rep is not None and self.spec.rep.hold_s > 0:
             checks.append(self.rules[1])
         return checks
+
+    def view_note(self) -> str:
+        """A plain sentence when most of the set was filmed from a view the spec cannot coach
+        from (its reps, holds and faults are then not to be trusted); "" otherwise."""
+        seen = {v: s for v, s in self.view_time.items() if v != "unknown"}
+        if not seen:
+            return ""
+        main = max(seen, key=seen.__getitem__)
+        if view_matches(main, self.spec.view):
+            return ""
+        shown = "from the side" if main == "side" else "from the front, back, above or feet"
+        allowed = " or ".join(VIEW_NAMES[v] for v in self.spec.view)
+        return (f"Filmed mostly {shown}: {self.spec.name.lower()} can be coached only from {allowed}, so what "
+                f"is counted here may be wrong. {VIEW_ADVICE[self.spec.view[0]]}.")
+
+    def possible_faults(self) -> list[PossibleFault]:
+        """Faults seen but not supported by the evidence (never raised), with their reasons."""
+        return sorted((p for c in self.fault_checks() for p in c.possible), key=lambda p: p.start_s)
 
     def fault_records(self) -> list[FaultRecord]:
         recs = [r for c in self.fault_checks() for r in c.records]

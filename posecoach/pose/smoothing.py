@@ -6,6 +6,12 @@
   becomes NaN ("unknown") rather than a guess.
 - Plausibility: a limb end whose segment is implausibly long against the torso (a
   far-side limb the model has put somewhere impossible) also becomes unknown.
+- Left and right that stay put: in floor poses the model often swaps the labels of the two
+  legs or arms (or of the whole body) from one frame to the next. Before filtering, each group
+  of sided landmarks (legs, arms, trunk and face) keeps the labelling that best continues the
+  previous frame: a group is swapped back when its swapped positions sit clearly closer to where
+  each side was a frame ago. Identity then comes from continuity over time, not from the
+  model's per-frame labels, and the filter never blends one leg into the other.
 """
 
 from __future__ import annotations
@@ -25,6 +31,46 @@ _LIMB_B = np.array([b for _, b, _ in _LIMBS])
 _LIMB_MAX = np.array([hi for _, _, hi in _LIMBS])
 _TORSO_A = np.array([INDEX["left_shoulder"], INDEX["right_shoulder"]])
 _TORSO_B = np.array([INDEX["left_hip"], INDEX["right_hip"]])
+_GROUPS = [
+    (np.array([INDEX[f"left_{p}"] for p in parts] + extra[:1]),
+     np.array([INDEX[f"right_{p}"] for p in parts] + extra[1:]))
+    for parts, extra in (
+        (("knee", "ankle", "heel", "foot_index"), []),
+        (("elbow", "wrist", "pinky", "index", "thumb"), []),
+        (("shoulder", "hip", "eye_inner", "eye", "eye_outer", "ear"), [INDEX["mouth_left"], INDEX["mouth_right"]]),
+    )
+]
+SWAP_RATIO = 0.5  #: swapped labels must fit the previous frame at least this much better...
+SWAP_MIN_TORSO = 0.1  #: ...and by more than this share of the torso length per point
+
+
+def continue_sides(raw: np.ndarray, prev: np.ndarray | None, w: int, h: int) -> tuple[np.ndarray, int]:
+    """``raw`` (33, 4) relabelled, group by group, to continue ``prev`` (the previous frame's
+    relabelled landmarks); returns the landmarks and the number of groups swapped. A group is
+    swapped only when clearly better (``SWAP_RATIO``, ``SWAP_MIN_TORSO``), so limbs lying on
+    top of each other, where either labelling fits, keep the model's."""
+    if prev is None:
+        return raw, 0
+    scale = np.array([w, h], dtype=float)
+    xy, pxy = raw[:, :2] * scale, prev[:, :2] * scale
+    torso = np.nanmax(np.hypot(*(pxy[_TORSO_A] - pxy[_TORSO_B]).T)) if np.isfinite(pxy[_TORSO_A]).all() else np.nan
+    if not torso > 0:
+        return raw, 0
+    out = raw
+    swaps = 0
+    for left, right in _GROUPS:
+        keep = np.hypot(*(xy[left] - pxy[left]).T) + np.hypot(*(xy[right] - pxy[right]).T)
+        swap = np.hypot(*(xy[left] - pxy[right]).T) + np.hypot(*(xy[right] - pxy[left]).T)
+        ok = np.isfinite(keep) & np.isfinite(swap)
+        if not ok.any():
+            continue
+        k, sw = float(keep[ok].mean()), float(swap[ok].mean())
+        if sw < SWAP_RATIO * k and k - sw > 2 * SWAP_MIN_TORSO * torso:
+            if out is raw:
+                out = raw.copy()
+            out[left], out[right] = raw[right], raw[left]
+            swaps += 1
+    return out, swaps
 
 
 class Smoother:
@@ -38,6 +84,8 @@ class Smoother:
         self.min_visibility = min_visibility
         self.reset_after_s = reset_after_s
         self.enabled = enabled
+        #: groups relabelled so far to keep left and right continuous (see ``continue_sides``)
+        self.side_swaps = 0
         self.reset()
 
     def reset(self) -> None:
@@ -45,6 +93,7 @@ class Smoother:
         self._dx: np.ndarray | None = None
         self._vis: np.ndarray | None = None
         self._t: float | None = None
+        self._prev_raw: np.ndarray | None = None
 
     @staticmethod
     def _alpha(cutoff: np.ndarray | float, dt: float) -> np.ndarray | float:
@@ -58,6 +107,11 @@ class Smoother:
             return frame
         raw = frame.landmarks
         t = frame.t_s
+        recent = self._t is not None and 0 < t - self._t <= self.reset_after_s
+        if self.enabled and self._prev_raw is not None and recent:
+            raw, n = continue_sides(raw, self._prev_raw, frame.width, frame.height)
+            self.side_swaps += n
+        self._prev_raw = raw
         if self._x is None or self._t is None or t - self._t > self.reset_after_s or t <= self._t or not self.enabled:
             x = raw[:, :3].copy()
             vis = raw[:, 3].copy()

@@ -97,6 +97,10 @@ class Lateral(_Model):
     type: Literal["lateral"]
     point: str
     across: tuple[str, str] = ("left_hip", "right_hip")
+    #: From the side the shift is towards or away from the camera and cannot be seen; with
+    #: "drop" it is measured there by how far the point has dropped below its highest recent
+    #: height above the pair (see ``posecoach.features``). "none": unknown from the side.
+    side_view: Literal["none", "drop"] = "none"
     label: str = ""
 
 
