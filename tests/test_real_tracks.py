@@ -3,7 +3,9 @@ engine reaches on them, and no false alarm where the labels say no fault was see
 
 These clips are the tuning set of the noise, side and view work (the team's unseen clips are
 held out elsewhere), so the figures here guard against regressions; they do not measure how
-well posecoach generalises. Gaps that remain are expected failures (strict: fixing one shows up).
+well posecoach generalises. The gaps that remain are listed below, with why, and left out of the
+assertions (``posecoach eval ../shared/real/tracks/labels.json --tracks ../shared/real/tracks``
+shows them); a test never stands in for a feature that is not there.
 """
 
 from __future__ import annotations
@@ -50,11 +52,7 @@ CLIPS = ["knee_rolls_side.mp4", "bridge_ball_feet_view.mp4", "single_knee_hug_tw
          "side_bend_dumbbell_one_side.mp4"]
 
 
-def _mark(name: str, gaps: dict[str, str]):
-    return pytest.param(name, marks=pytest.mark.xfail(reason=gaps[name], strict=True)) if name in gaps else name
-
-
-@pytest.mark.parametrize("name", [_mark(n, COUNT_GAPS) for n in CLIPS if n not in (
+@pytest.mark.parametrize("name", [n for n in CLIPS if n not in COUNT_GAPS and n not in (
     "childs_pose_two_angles.mp4", "hip_flexor_stretch_two_angles.mp4", "plank_two_angles.mp4")])
 def test_counts_match_the_labels(name):
     label, rep = labels()[name], report(name)
@@ -63,7 +61,7 @@ def test_counts_match_the_labels(name):
         assert {k: v for k, v in rep["reps_by_side"].items() if v} == label.reps_per_side
 
 
-@pytest.mark.parametrize("name", [_mark(n, ALARM_GAPS) for n in CLIPS])
+@pytest.mark.parametrize("name", [n for n in CLIPS if n not in ALARM_GAPS])
 def test_no_false_alarm_where_no_fault_was_seen(name):
     label, rep = labels()[name], report(name)
     assert label.faults == ()  # every clip here is labelled fault-free
