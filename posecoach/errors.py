@@ -67,3 +67,11 @@ class NoPersonError(PosecoachError):
 
 class CameraError(PosecoachError, OSError):
     exit_code = ExitCode.CAMERA
+
+
+class OutputError(PosecoachError, OSError):
+    """An output (report, track, video, WAV) cannot be written. Found before the analysis starts,
+    it is a bad argument; found at the end, the report has been saved elsewhere and the message
+    says where."""
+
+    exit_code = ExitCode.INPUT

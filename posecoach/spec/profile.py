@@ -184,8 +184,11 @@ def load_profile(path: Path | str, specs_folder: Path | None = None) -> dict[str
     for key in data:
         if key not in _TOP_KEYS:
             raise SpecError(f"{path}: {key}: unknown key; expected one of {', '.join(_TOP_KEYS)}")
-    if data.get("schema_version") != PROFILE_SCHEMA_VERSION:
+    if data.get("schema_version") != PROFILE_SCHEMA_VERSION or isinstance(data.get("schema_version"), bool):
         raise SpecError(f"{path}: schema_version: expected {PROFILE_SCHEMA_VERSION} [got {data.get('schema_version')!r}]")
+    for key in ("name", "person", "therapist", "note"):
+        if key in data and not isinstance(data[key], str):
+            raise SpecError(f"{path}: {key}: expected text in quotes [got {data[key]!r}]")
     exercises = data.get("exercises", {})
     if not isinstance(exercises, dict):
         raise SpecError(f"{path}: exercises: expected tables such as [exercises.back_extension]")
