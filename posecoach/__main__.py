@@ -1,5 +1,9 @@
 import sys
 
-from posecoach.cli import main
+try:
+    from posecoach.cli import entry
+except KeyboardInterrupt:  # Ctrl-C while the command is still starting: no traceback for that
+    sys.stderr.write("posecoach: stopped (Ctrl-C)\n")
+    sys.exit(130)
 
-sys.exit(main())
+sys.exit(entry())

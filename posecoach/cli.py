@@ -70,8 +70,21 @@ def _stdout_failed(exc: OSError) -> int:
 def main(argv: list[str] | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    # importing the commands takes a moment: a Ctrl-C then is noted, not raised inside an import
+    # (where Python would print it as an ignored exception), and honoured once they are loaded
+    early: list[int] = []
+    main_thread = threading.current_thread() is threading.main_thread()
+    if main_thread:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: early.append(signum))
     try:
-        parser = build_parser()  # imports the commands: Ctrl-C can come this early
+        parser = build_parser()
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGINT, previous)
+    if early:
+        sys.stderr.write("posecoach: stopped (Ctrl-C)\n")
+        return int(ExitCode.INTERRUPTED)
+    try:
         args = parser.parse_args(argv)
     except KeyboardInterrupt:
         sys.stderr.write("posecoach: stopped (Ctrl-C)\n")
@@ -111,5 +124,14 @@ def _bug() -> int:
     return int(ExitCode.ERROR)
 
 
+def entry() -> int:
+    """The process entry point: ``main``, then a Ctrl-C during the interpreter's own shutdown is
+    ignored (there is nothing left to stop, and Python would print it as a traceback)."""
+    code = main()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())

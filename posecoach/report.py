@@ -206,6 +206,16 @@ def summary_text(report: dict[str, Any]) -> str:
     lines.append(f"  frames: {report['frames']}, with a person: {report['frames_with_pose']} ({pct:.0f}%)")
     if report.get("pain_stop"):
         lines.append(f"  PAIN STOP at {report['pain_stop']['t_s']} s. {report['pain_stop']['advice']}")
-    if report["status"] == "partial":
+    lines += lost_frames_lines(report)
+    if report["status"] == "partial" and not report.get("frames_lost"):
         lines.append(f"  (partial report: stopped by {report['stop']['reason']} at {report['stop']['t_s']} s)")
     return "\n".join(lines)
+
+
+def lost_frames_lines(report: dict[str, Any]) -> list[str]:
+    """The summary's note on frames a damaged video lost (none when it lost none)."""
+    lost = report.get("frames_lost")
+    if not lost:
+        return []
+    where = ", ".join(f"{g['frames']} between {g['after_s']:g} and {g['before_s']:g} s" for g in report.get("frames_lost_at", [])[:5])
+    return [f"  (partial report: {lost} frames of the video could not be decoded: {where}; the rest was analysed)"]

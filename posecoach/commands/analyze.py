@@ -13,6 +13,7 @@ from posecoach.report import csv_paths, summary_text
 from posecoach.routine import routine_summary_text
 from posecoach.spec.loader import find_spec
 from posecoach.spec.schema import Spec
+from posecoach.track import read_header
 
 
 def add_model_argument(p: argparse.ArgumentParser) -> None:
@@ -79,11 +80,16 @@ def run(args: argparse.Namespace) -> int:
                    "--save-track": args.save_track})
     analysis = make_analysis(args.exercise, args.profile)
     if video.suffix == ".jsonl":
-        header = analyze_track(video, analysis)
+        header = read_header(video)
         source = {"track": str(video), "video": header.get("source"), "fps": header.get("fps"),
                   "width": header["width"], "height": header["height"], "model": header.get("model")}
-        report = finish(analysis, source, report_path)
-        code = ExitCode.OK
+        reason, code = None, ExitCode.OK
+        try:
+            analyze_track(video, analysis)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the frames so far still make a report
+            reason, code = "interrupted", ExitCode.INTERRUPTED
+            sys.stderr.write("\nposecoach: stopped (Ctrl-C); writing a partial report\n")
+        report = finish(analysis, source, report_path, reason=reason)
     else:
         report, code = analyze_video(video, analysis, args.model, report_path, args.save_track)
     require_person(report, str(video))
