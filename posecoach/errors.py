@@ -75,3 +75,8 @@ class OutputError(PosecoachError, OSError):
     says where."""
 
     exit_code = ExitCode.INPUT
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        #: the system's reason in a few words ("No space left on device"), when there is one
+        self.reason = reason

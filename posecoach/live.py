@@ -139,12 +139,12 @@ class Recorder:
         try:
             self.track.write(dataclasses.replace(raw, index=index))
         except OutputError as exc:
-            self._fail(exc)
+            self._fail(exc.reason or str(exc))
 
-    def _fail(self, exc: OSError) -> None:
+    def _fail(self, why: str) -> None:
         """Stop recording (the files so far stay readable) and say why, once."""
         if self.failed is None:
-            self.failed = exc.strerror or str(exc).split("(")[-1].split(")")[0] or str(exc)
+            self.failed = why
 
     def resync(self) -> None:
         """After a pause: the next frame follows on directly (the paused time is not recorded)."""
@@ -161,7 +161,7 @@ class Recorder:
         try:
             write_report(checkpoint_report(analysis, source), self.report_path)
         except OSError as exc:
-            self._fail(exc)
+            self._fail(exc.strerror or str(exc))
             return
         self._frames.put((np.empty((0, 0, 3), np.uint8), 0))  # ask the encoder thread to fsync
 
@@ -174,10 +174,7 @@ class Recorder:
             self._video.close()
         except (cv2.error, OSError) as exc:
             self.encode_error = self.encode_error or str(exc).strip().splitlines()[-1]
-        try:
-            self.track.close()
-        except OSError as exc:
-            self._fail(exc)
+        self.track.close()
 
 
 def checkpoint_report(analysis: Analysis, source: dict[str, Any]) -> dict[str, Any]:

@@ -67,7 +67,8 @@ class TrackWriter:
             self._fh.write(jsonio.dumps({"format": FORMAT, "version": VERSION, **header}) + "\n")
             self._fh.flush()
         except OSError as exc:
-            raise OutputError(f"{self.path}: cannot write the track ({exc.strerror or exc}); choose another place") from None
+            raise OutputError(f"{self.path}: cannot write the track ({exc.strerror or exc}); choose another place",
+                              exc.strerror) from None
 
     def write(self, frame: PoseFrame) -> None:
         try:
@@ -75,7 +76,7 @@ class TrackWriter:
             self._fh.flush()
         except OSError as exc:
             raise OutputError(f"{self.path}: cannot write the track ({exc.strerror or exc}); "
-                              f"free some disk space or choose another place") from None
+                              f"free some disk space or choose another place", exc.strerror) from None
 
     def close(self) -> None:
         if not self._fh.closed:
