@@ -28,6 +28,10 @@ class PosecoachError(Exception):
 
     exit_code: ExitCode = ExitCode.ERROR
 
+    def __str__(self) -> str:
+        # a message quotes what it was given (a key, a file name), which may hold a line break
+        return super().__str__().replace("\r", "\\r").replace("\n", "\\n")
+
 
 class UsageError(PosecoachError):
     exit_code = ExitCode.USAGE

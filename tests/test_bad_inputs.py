@@ -632,3 +632,31 @@ def test_losing_the_display_ends_the_set_with_its_report(tmp_path):
         assert report["stop"]["reason"] == "display_lost"
     else:
         assert report["stop"]["reason"] == "in_progress", (proc.returncode, stderr)
+
+
+def test_eval_outputs_equal_to_the_manifest_are_refused(tmp_path):
+    manifest = tmp_path / "labels.json"
+    manifest.write_text('{"clips": []}')
+    r = posecoach("eval", str(manifest), "--markdown", str(manifest))
+    assert_one_line_error(r, 2, "destroy")
+    assert manifest.read_text() == '{"clips": []}'
+
+
+def test_a_key_with_a_line_break_still_gives_one_line(tmp_path):
+    """Found by the fuzz test: an unknown key holding a newline made a two-line message."""
+    spec = tmp_path / "bridge.toml"
+    spec.write_text(BRIDGE_SPEC.read_text() + '\n"a\\nb" = 1\n')
+    r = posecoach("specs", "check", str(spec))
+    assert r.returncode == 4
+    fails = [ln for ln in r.stdout.splitlines() if ln.startswith("FAIL")]
+    assert len(fails) == 1 and "unknown key" in fails[0] and len(r.stdout.splitlines()) == 2
+
+
+def test_a_profile_nan_dose_with_a_build_up_is_one_line(tmp_path):
+    """Found by the fuzz test: the build-up read the dose before it was validated."""
+    track = bridge_track(tmp_path / "b.jsonl", reps=1)
+    profile = tmp_path / "p.toml"
+    profile.write_text('schema_version = 1\nname = "x"\n[exercises.bridge]\ndose.reps = nan\n'
+                       '[progression]\nstart_date = 2026-01-05\nstart_reps = 2\nadd_per_week = 1\n')
+    r = posecoach("analyze", str(track), "-e", "bridge", "--profile", str(profile), "--report", str(tmp_path / "r.json"))
+    assert_one_line_error(r, 4, "dose.reps")

@@ -227,17 +227,22 @@ def apply_profile(spec: Spec, profile_path: Path | str, *, today: dt.date | None
             limits[key] = data[key]
     prog = data["progression"]
     new_data = editor.result()
-    if prog is not None and new_data["dose"].get("reps") and spec.rep is not None:
-        full = int(new_data["dose"]["reps"])
+
+    def validated() -> Spec:
+        try:
+            return parse_spec(new_data, f"{where} (adjusted spec)")
+        except SpecError as exc:
+            raise SpecError(f"{exc} (check the values this profile sets)") from None
+
+    adjusted = validated()  # first: the build-up below reads the adjusted dose, so it must be valid
+    if prog is not None and adjusted.dose.reps and adjusted.rep is not None:
+        full = adjusted.dose.reps
         reps, week = reps_today(full, prog, today or dt.date.today())
         if reps != full:
             editor.changes.append({"key": "dose.reps", "from": full, "to": reps, "why": f"build-up, week {week + 1}"})
             new_data["dose"]["reps"] = reps
+            adjusted = validated()
         limits["progression"] = {"start_date": prog["start_date"].isoformat(), "start_reps": prog["start_reps"],
                                  "add_per_week": prog["add_per_week"], "week": week + 1, "full_reps": full, "reps_today": reps}
-    try:
-        adjusted = parse_spec(new_data, f"{where} (adjusted spec)")
-    except SpecError as exc:
-        raise SpecError(f"{exc} (check the values this profile sets)") from None
     limits["changes"] = editor.changes
     return adjusted, limits
