@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clip", type=Path, default=REAL_CLIP if REAL_CLIP.exists() else SAMPLE_CLIP)
     ap.add_argument("--exercise", default="bridge")
     ap.add_argument("--model", default="lite")
-    ap.add_argument("--keep", type=Path, help="keep the session folder here (default: a temporary folder)")
+    ap.add_argument("--keep", type=Path, help="keep the session folder here (default: a temporary folder, removed)")
     args = ap.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="posecoach-soak-"))
@@ -148,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
         lines = [ln for ln in stderr.splitlines() if not ln.startswith("INFO:") and not ln.startswith("WARNING:")]
         if lines:
             print("stderr:", *lines[-5:], sep="\n  ")
+    if args.keep is None:
+        shutil.rmtree(work, ignore_errors=True)  # a 60-minute video and its recording are large
+    else:
+        video.unlink(missing_ok=True)
     return 0 if proc.returncode == 0 and bad_reads == 0 else 1
 
 
