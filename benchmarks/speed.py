@@ -227,4 +227,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    from posecoach.native import isolate_stderr
+
+    isolate_stderr()  # native libraries' logging off the terminal, teardown included
     sys.exit(main())

@@ -18,6 +18,7 @@ import traceback
 
 from posecoach import __version__
 from posecoach.errors import ExitCode, PosecoachError
+from posecoach.native import isolate_stderr
 
 #: Subcommand modules under ``posecoach.commands``; each has ``add_parser(subparsers)`` and
 #: sets ``func`` (taking the parsed args, returning an exit code) on its parser.
@@ -133,5 +134,12 @@ def entry() -> int:
     return code
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The ``posecoach`` program: :func:`entry` with native libraries' logging kept off the
+    terminal for the whole process, teardown and interpreter exit included."""
+    isolate_stderr()
     sys.exit(entry())
+
+
+if __name__ == "__main__":
+    run()

@@ -17,7 +17,7 @@ from typing import Any
 from posecoach import __version__, jsonio
 from posecoach.engine.session import Session
 from posecoach.errors import OutputError
-from posecoach.spec.schema import Spec
+from posecoach.spec.schema import Distance, JointAngle, SegmentAngle, Spec
 
 SCHEMA = "posecoach.report"
 SCHEMA_VERSION = 1
@@ -27,6 +27,26 @@ def _r(x: float | None, nd: int = 2) -> float | None:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return None
     return round(float(x), nd)
+
+
+def metric_unit(spec: Spec) -> str:
+    """The unit of the exercise's main metric: ``deg`` for angles, ``torso`` for lengths in body
+    scales (torso lengths), ``ratio`` for a distance per another distance."""
+    metric = spec.metrics.get(spec.main_metric)
+    if isinstance(metric, (JointAngle, SegmentAngle)):
+        return "deg"
+    if isinstance(metric, Distance) and metric.per is not None:
+        return "ratio"
+    return "torso"
+
+
+def format_amount(value: float, unit: str) -> str:
+    """A metric's value with its unit, as people read it: ``49.1°``, ``0.32 torso lengths``."""
+    if unit == "deg":
+        return f"{value:.1f}°"
+    if unit == "torso":
+        return f"{value:.2f} torso lengths"
+    return f"{value:.2f}x"
 
 
 def build_report(spec: Spec, session: Session, source: dict[str, Any], *, limits: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -67,7 +87,7 @@ def build_report(spec: Spec, session: Session, source: dict[str, Any], *, limits
         "rep_details": [
             {"number": r.number, "side": r.side, "start_s": _r(r.start_s), "end_s": _r(r.end_s),
              "duration_s": _r(r.duration_s), "peak_hold_s": _r(r.peak_hold_s), "metric": spec.main_metric,
-             "metric_min": _r(r.metric_min), "metric_max": _r(r.metric_max),
+             "metric_unit": metric_unit(spec), "metric_min": _r(r.metric_min), "metric_max": _r(r.metric_max),
              "range_of_motion": _r(r.range_of_motion), "faults": list(r.faults)}
             for r in session.reps
         ],
@@ -124,14 +144,14 @@ def write_report(report: dict[str, Any], path: Path) -> list[Path]:
     text = jsonio.dumps(report, indent=2)  # strict JSON: a NaN anywhere is written as null
     _atomic_write(path, lambda fh: fh.write(text))
     reps_csv, faults_csv = csv_paths(path)
-    rep_cols = ["number", "side", "start_s", "end_s", "duration_s", "peak_hold_s", "metric", "metric_min",
-                "metric_max", "range_of_motion", "faults"]
+    rep_cols = ["number", "side", "start_s", "end_s", "duration_s", "peak_hold_s", "metric", "metric_unit",
+                "metric_min", "metric_max", "range_of_motion", "faults"]
 
     def reps(fh) -> None:  # type: ignore[no-untyped-def]
         w = csv.writer(fh)
         w.writerow(rep_cols)
         for r in report["rep_details"]:
-            w.writerow([";".join(r[c]) if c == "faults" else r[c] for c in rep_cols])
+            w.writerow([";".join(r[c]) if c == "faults" else r.get(c, "") for c in rep_cols])
 
     def faults(fh) -> None:  # type: ignore[no-untyped-def]
         w = csv.writer(fh)
@@ -186,7 +206,8 @@ def summary_text(report: dict[str, Any]) -> str:
     for i, r in enumerate(report["rep_details"], 1):
         side = f" {r['side']}" if r["side"] else ""
         faults = f"  faults: {', '.join(r['faults'])}" if r["faults"] else ""
-        rom = f"  range {r['range_of_motion']:g}" if r["range_of_motion"] is not None else ""
+        rom = (f"  range {format_amount(r['range_of_motion'], r.get('metric_unit', 'deg'))}"
+               if r["range_of_motion"] is not None else "")
         lines.append(f"    rep {i}{side}: {r['start_s']:.1f}-{r['end_s']:.1f} s ({r['duration_s']:.1f} s){rom}{faults}")
     for h in report["holds"]:
         tgt = f" of {h['target_s']:g} s" if h["target_s"] else ""

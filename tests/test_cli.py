@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import math
 import subprocess
 import sys
@@ -77,6 +78,9 @@ def test_analyze_track_writes_report_and_csvs(tmp_path):
     with (tmp_path / "out" / "r.reps.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert [int(r["number"]) for r in rows] == [1, 2, 3]
+    # What a number is, said where people read it: the bridge is driven by the hip angle, in degrees.
+    assert {r["metric_unit"] for r in rows} == {"deg"} and all(d["metric_unit"] == "deg" for d in rep["rep_details"])
+    assert re.search(r"rep 1: .* range \d+\.\d°", r.stdout), r.stdout
     assert (tmp_path / "out" / "r.faults.csv").read_text().startswith("id,start_s,end_s,severity,message")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +32,6 @@ class PoseEstimator:
             min_pose_presence_confidence=min_presence,
             min_tracking_confidence=min_tracking,
         )
-        os.environ.setdefault("GLOG_minloglevel", "2")
-        self._quiet_first = True
         try:
             with quiet_native_stderr():
                 self._landmarker = vision.PoseLandmarker.create_from_options(options)
@@ -54,11 +51,8 @@ class PoseEstimator:
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
         ts = max(frame.timestamp_ms, self._last_ts + 1)
         self._last_ts = ts
-        if self._quiet_first:
-            self._quiet_first = False
-            with quiet_native_stderr():
-                result = self._landmarker.detect_for_video(image, ts)
-        else:
+        # Native code may log on any call (not only the first), so every call is quieted.
+        with quiet_native_stderr():
             result = self._landmarker.detect_for_video(image, ts)
         if not result.pose_landmarks:
             return PoseFrame.empty(frame.index, frame.timestamp_ms, w, h)
@@ -73,7 +67,8 @@ class PoseEstimator:
 
     def close(self) -> None:
         if self._landmarker is not None:
-            self._landmarker.close()
+            with quiet_native_stderr():  # teardown logs too ("DestroyAccelerator")
+                self._landmarker.close()
             self._landmarker = None
 
     def __enter__(self) -> PoseEstimator:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import posecoach
+from posecoach.data import data_dir
 from posecoach.errors import ModelError
 from posecoach.pose.bundle import BundleError, build_bundle, bundle_problem, packed_asset_range, read_tar_members
 
@@ -51,9 +52,13 @@ class SourceError(Exception):
     """One source could not provide a model; the message says why (one line)."""
 
 
-def repo_models_dir() -> Path:
-    """The repository's ``models/`` folder (next to the ``posecoach`` package)."""
-    return Path(posecoach.__file__).resolve().parent.parent / "models"
+def repo_models_dir() -> Path | None:
+    """The repository's ``models/`` folder when posecoach runs from a checkout (``pyproject.toml``
+    beside the package); None for an installed package, which keeps models in the user cache."""
+    root = Path(posecoach.__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file() and (root / "models").is_dir():
+        return root / "models"
+    return None
 
 
 def user_cache_dir() -> Path:
@@ -64,8 +69,9 @@ def user_cache_dir() -> Path:
 
 
 def manifest_path() -> Path:
-    """``models/manifest.json`` of the repository: the recorded sources and checksums."""
-    return Path(posecoach.__file__).resolve().parent.parent / "models" / "manifest.json"
+    """The model manifest packaged with posecoach (``models/manifest.json`` in a checkout): the
+    recorded sources and checksums."""
+    return data_dir("models") / "manifest.json"
 
 
 def load_manifest() -> dict[str, Any]:
@@ -104,7 +110,7 @@ def search_dirs(model_dir: Path | None = None) -> list[ModelDir]:
         if part.strip():
             found.append(ModelDir(Path(part.strip()).expanduser(), ENV_MODEL_DIR))
     repo = repo_models_dir()
-    if repo.is_dir() and os.access(repo, os.W_OK):
+    if repo is not None and repo.is_dir() and os.access(repo, os.W_OK):
         found.append(ModelDir(repo, "repo models/"))
     found.append(ModelDir(user_cache_dir(), "user cache"))
     return [d for d in found if d.path.is_dir()]
@@ -116,7 +122,7 @@ def save_dir(*, create: bool = True) -> Path:
     The user cache is created unless ``create`` is false. Raises ModelError when neither is writable.
     """
     repo = repo_models_dir()
-    if repo.is_dir() and os.access(repo, os.W_OK):
+    if repo is not None and repo.is_dir() and os.access(repo, os.W_OK):
         return repo
     cache = user_cache_dir()
     if not create:
@@ -124,9 +130,9 @@ def save_dir(*, create: bool = True) -> Path:
     try:
         cache.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ModelError(f"no writable folder for models: not {repo}, not {cache} ({exc}); {_NO_SAVE_HINT}") from exc
+        raise ModelError(f"no writable folder for models: not {cache} ({exc}); {_NO_SAVE_HINT}") from exc
     if not os.access(cache, os.W_OK):
-        raise ModelError(f"no writable folder for models: neither {repo} nor {cache} is writable; {_NO_SAVE_HINT}")
+        raise ModelError(f"no writable folder for models: {cache} is not writable; {_NO_SAVE_HINT}")
     return cache
 
 

@@ -15,16 +15,18 @@ from typing import Any
 from pydantic import ValidationError
 
 from posecoach import landmarks
+from posecoach.data import data_dir
 from posecoach.errors import SpecError, UnknownExerciseError
 from posecoach.spec.schema import Condition, Displacement, Distance, Lateral, LineOffset, Spec
 
 
 def specs_dir() -> Path:
-    """The folder of shipped specs: ``$POSECOACH_SPECS_DIR`` or the project's ``exercise_specs/``."""
+    """The folder of shipped specs: ``$POSECOACH_SPECS_DIR``, or the exercise library packaged with
+    posecoach (in a checkout, the top-level ``exercise_specs/``)."""
     env = os.environ.get("POSECOACH_SPECS_DIR")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent.parent / "exercise_specs"
+    return data_dir("exercise_specs")
 
 
 def _loc(parts: Iterable[Any]) -> str:
