@@ -36,7 +36,7 @@ SCALE = float(os.environ.get("POSECOACH_FUZZ_EXAMPLES", "1"))
 
 
 def fuzz(n: int):  # type: ignore[no-untyped-def]
-    return settings(max_examples=max(1, int(n * SCALE)), deadline=None, derandomize=False,
+    return settings(max_examples=max(1, int(n * SCALE)), deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                            HealthCheck.data_too_large])
 
