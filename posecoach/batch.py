@@ -9,8 +9,9 @@ fails is reported and the others go on.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
+import os
+import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -18,6 +19,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from posecoach import jsonio
 from posecoach.errors import ExitCode, PosecoachError, UsageError, VideoOpenError
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"})
@@ -64,12 +66,42 @@ def output_paths(videos: Sequence[Path], out_dir: Path) -> dict[Path, Path]:
     return {v: Path(out_dir) / f"{v.stem}.report.json" for v in videos}
 
 
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) stopped the batch: ``results`` holds every video, those analysed, the
+    one interrupted (with its partial report) and those never started."""
+
+    def __init__(self, results: list[VideoResult]) -> None:
+        super().__init__()
+        self.results = results
+
+
+NOT_STARTED = "not analysed: the batch was stopped"
+_stopping = False  # in a worker: a Ctrl-C came, so no further video is started
+
+
+def _on_interrupt(signum: int, frame: object) -> None:
+    """A worker's Ctrl-C: the video being analysed stops with its partial report (once; a second
+    signal must not cut that report short), and no queued video starts."""
+    global _stopping
+    if _stopping:
+        return
+    _stopping = True
+    raise KeyboardInterrupt
+
+
+def _worker_init() -> None:
+    signal.signal(signal.SIGINT, _on_interrupt)
+    signal.signal(signal.SIGTERM, _on_interrupt)
+
+
 def analyse_one(video: str, exercise: str, model: str, report_path: str, save_track: bool) -> VideoResult:
     """Analyse one video (runs in a worker process). User errors become a failed result; anything
     else propagates to the parent, which reports it as an internal error for this video."""
     from posecoach.commands.analyze import analyze_video, make_analysis
     from posecoach.pipeline import require_person
 
+    if _stopping:
+        return VideoResult(video, error=NOT_STARTED, exit_code=int(ExitCode.INTERRUPTED))
     t0 = time.perf_counter()
     report_file = Path(report_path)
     track = report_file.with_name(report_file.name.removesuffix(".report.json") + ".jsonl") if save_track else None
@@ -103,27 +135,63 @@ def run_batch(videos: Sequence[Path], exercise: str, *, out_dir: Path, jobs: int
         if on_result is not None:
             on_result(result)
 
+    def everything() -> list[VideoResult]:
+        return [done.get(v) or VideoResult(str(v), error=NOT_STARTED, exit_code=int(ExitCode.INTERRUPTED))
+                for v in videos]
+
     if jobs == 1:
         for v in videos:
-            record(v, analyse_one(str(v), exercise, model, str(targets[v]), save_tracks))
-        return [done[v] for v in videos]
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(videos)), mp_context=multiprocessing.get_context("spawn"))
-    try:
-        futures: dict[Future[VideoResult], Path] = {
-            pool.submit(analyse_one, str(v), exercise, model, str(targets[v]), save_tracks): v for v in videos}
-        for fut in as_completed(futures):
-            video = futures[fut]
             try:
-                result = fut.result()
-            except Exception as exc:  # a bug or a crashed worker: report this video, keep the others
-                result = VideoResult(str(video), error=f"internal error: {type(exc).__name__}: {exc}",
-                                     exit_code=int(ExitCode.ERROR))
-            record(video, result)
+                result = analyse_one(str(v), exercise, model, str(targets[v]), save_tracks)
+            except KeyboardInterrupt:
+                raise BatchInterrupted(everything()) from None
+            except Exception as exc:  # a bug in one video: report it, keep the others (as with --jobs N)
+                result = _internal_error(v, exc)
+            record(v, result)
+            if result.exit_code == ExitCode.INTERRUPTED:
+                raise BatchInterrupted(everything())
+        return everything()
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(videos)), mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_worker_init)
+    futures: dict[Future[VideoResult], Path] = {}
+
+    def collect(fut: Future[VideoResult]) -> None:
+        video = futures[fut]
+        try:
+            result = fut.result()
+        except Exception as exc:  # a bug or a crashed worker: report this video, keep the others
+            result = _internal_error(video, exc)
+        record(video, result)
+
+    try:
+        futures = {pool.submit(analyse_one, str(v), exercise, model, str(targets[v]), save_tracks): v for v in videos}
+        for fut in as_completed(futures):
+            collect(fut)
     except KeyboardInterrupt:
+        # stop what runs (each writes its partial report), start nothing more, then sum up
+        for fut in futures:
+            fut.cancel()
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            try:
+                os.kill(proc.pid, signal.SIGINT)  # Ctrl-C reaches them anyway; a 'kill -INT' of ours does not
+            except OSError:
+                pass
+        for fut in futures:
+            if not fut.cancelled() and futures[fut] not in done:
+                try:
+                    fut.result(timeout=60)
+                except Exception:  # noqa: BLE001 - a worker that died while stopping: not analysed
+                    continue
+                collect(fut)
         pool.shutdown(wait=False, cancel_futures=True)
-        raise
+        raise BatchInterrupted(everything()) from None
     pool.shutdown(wait=True)
-    return [done[v] for v in videos]
+    return everything()
+
+
+def _internal_error(video: Path, exc: BaseException) -> VideoResult:
+    return VideoResult(str(video), error=f"internal error (a bug, please report it): {type(exc).__name__}: {exc}",
+                       exit_code=int(ExitCode.ERROR))
 
 
 def exit_code(results: Sequence[VideoResult]) -> int:
@@ -136,4 +204,4 @@ def write_summary(results: Sequence[VideoResult], path: Path, *, exercise: str, 
     doc = {"schema": "posecoach.batch", "schema_version": 1, "exercise": exercise, "jobs": jobs,
            "seconds": round(seconds, 2), "failed": sum(1 for r in results if not r.ok),
            "videos": [{**asdict(r), "seconds": round(r.seconds, 2)} for r in results]}
-    Path(path).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    Path(path).write_text(jsonio.dumps(doc, indent=2) + "\n", encoding="utf-8")

@@ -63,6 +63,10 @@ class LiveSource:
         """Source fields for the report."""
         raise NotImplementedError
 
+    def damage(self) -> dict[str, Any]:
+        """Source fields for frames that could not be decoded (none for a camera)."""
+        return {}
+
     def _run(self) -> None:
         raise NotImplementedError
 
@@ -213,6 +217,9 @@ class _FileBacked(LiveSource):
     def describe(self) -> dict[str, Any]:
         return {"video": str(self.path), "live": True, "paced": self.PACED, "fps": self.fps,
                 "width": self.width, "height": self.height}
+
+    def damage(self) -> dict[str, Any]:
+        return self._video.damage()
 
 
 class PacedFileSource(_FileBacked):

@@ -7,9 +7,13 @@ Ctrl-C exits 130; anything else is reported as a bug with the versions needed to
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
 import platform
+import signal
 import sys
+import threading
 import traceback
 
 from posecoach import __version__
@@ -44,11 +48,52 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def _terminate_as_interrupt(signum: int, frame: object) -> None:
+    """SIGTERM (a logout, ``kill``, a service manager) stops a set as Ctrl-C does: the partial
+    report is written, and the exit code is 130."""
+    raise KeyboardInterrupt
+
+
+def _stdout_failed(exc: OSError) -> int:
+    """Standard output cannot be written (a full device): say so on stderr; reports are written
+    to their files before anything is printed, so nothing else is lost."""
     try:
-        return int(args.func(args))
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush must not fail again
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    sys.stderr.write(f"posecoach: error: cannot write to standard output ({exc.strerror or exc}); "
+                     f"the reports were written to their files\n")
+    return int(ExitCode.INPUT)
+
+
+def main(argv: list[str] | None = None) -> int:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    # importing the commands takes a moment: a Ctrl-C then is noted, not raised inside an import
+    # (where Python would print it as an ignored exception), and honoured once they are loaded
+    early: list[int] = []
+    main_thread = threading.current_thread() is threading.main_thread()
+    if main_thread:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: early.append(signum))
+    try:
+        parser = build_parser()
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGINT, previous)
+    if early:
+        sys.stderr.write("posecoach: stopped (Ctrl-C)\n")
+        return int(ExitCode.INTERRUPTED)
+    try:
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:
+        sys.stderr.write("posecoach: stopped (Ctrl-C)\n")
+        return int(ExitCode.INTERRUPTED)
+    try:
+        code = int(args.func(args))
+        sys.stdout.flush()
+        return code
     except PosecoachError as exc:
         sys.stderr.write(f"posecoach: error: {exc}\n")
         return int(exc.exit_code)
@@ -56,21 +101,44 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("posecoach: stopped (Ctrl-C)\n")
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
         return int(ExitCode.OK)
+    except OSError as exc:
+        # every file posecoach writes turns such a failure into an OutputError naming the file, so
+        # what is left is the terminal's standard output
+        if exc.errno not in (errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT):
+            return _bug()
+        return _stdout_failed(exc)
     except Exception:  # the bug boundary: anything unexpected is reported as a bug, with versions
-        sys.stderr.write(traceback.format_exc())
-        sys.stderr.write(
-            f"posecoach: internal error (a bug): please report it with the lines above. "
-            f"posecoach {__version__}, Python {platform.python_version()}, {platform.platform()}\n"
-        )
-        return int(ExitCode.ERROR)
+        return _bug()
+
+
+def _bug() -> int:
+    sys.stderr.write(traceback.format_exc())
+    sys.stderr.write(
+        f"posecoach: internal error (a bug): please report it with the lines above. "
+        f"posecoach {__version__}, Python {platform.python_version()}, {platform.platform()}\n"
+    )
+    return int(ExitCode.ERROR)
+
+
+def entry() -> int:
+    """The process entry point: ``main``, then a Ctrl-C during the interpreter's own shutdown is
+    ignored (there is nothing left to stop, and Python would print it as a traceback)."""
+    code = main()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return code
 
 
 def run() -> None:
-    """The ``posecoach`` program: :func:`main` with native libraries' logging kept off the
+    """The ``posecoach`` program: :func:`entry` with native libraries' logging kept off the
     terminal for the whole process, teardown and interpreter exit included."""
     isolate_stderr()
-    sys.exit(main())
+    sys.exit(entry())
 
 
 if __name__ == "__main__":

@@ -28,6 +28,10 @@ class PosecoachError(Exception):
 
     exit_code: ExitCode = ExitCode.ERROR
 
+    def __str__(self) -> str:
+        # a message quotes what it was given (a key, a file name), which may hold a line break
+        return super().__str__().replace("\r", "\\r").replace("\n", "\\n")
+
 
 class UsageError(PosecoachError):
     exit_code = ExitCode.USAGE
@@ -67,3 +71,16 @@ class NoPersonError(PosecoachError):
 
 class CameraError(PosecoachError, OSError):
     exit_code = ExitCode.CAMERA
+
+
+class OutputError(PosecoachError, OSError):
+    """An output (report, track, video, WAV) cannot be written. Found before the analysis starts,
+    it is a bad argument; found at the end, the report has been saved elsewhere and the message
+    says where."""
+
+    exit_code = ExitCode.INPUT
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        #: the system's reason in a few words ("No space left on device"), when there is one
+        self.reason = reason

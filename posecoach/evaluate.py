@@ -27,13 +27,14 @@ Definitions (also written into the JSON output, so a table never loses its meani
 
 from __future__ import annotations
 
-import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from posecoach.errors import ExitCode, PosecoachError
+from posecoach.jsonio import read_json
 
 DEFINITIONS = {
     "exact": "share of countable clips (labelled reps not null) whose counted reps equal the labelled reps",
@@ -94,10 +95,10 @@ def _intervals(raw: Any, where: str, tag_key: str, required_tag: bool) -> tuple[
         here = f"{where}[{i}]"
         if not isinstance(item, dict):
             raise ManifestError(f"{here}: expected an object with \"start\" and \"end\"")
-        try:
-            start, end = float(item["start"]), float(item["end"])
-        except (KeyError, TypeError, ValueError):
-            raise ManifestError(f"{here}: needs numbers \"start\" and \"end\" (seconds)") from None
+        start, end = item.get("start"), item.get("end")
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (start, end)):
+            raise ManifestError(f"{here}: needs numbers \"start\" and \"end\" (seconds) [got {start!r}, {end!r}]")
+        start, end = float(start), float(end)
         if end < start:
             raise ManifestError(f"{here}: end {end:g} is before start {start:g}")
         tag = item.get(tag_key)
@@ -123,8 +124,13 @@ def parse_clip(raw: Any, where: str, folder: Path) -> ClipLabel:
         raise ManifestError(f"{where}.reps_per_side: expected {{\"left\": n, \"right\": n}} [got {per_side!r}]")
     holds = _intervals(raw["holds"], f"{where}.holds", "side", False) if "holds" in raw else None
     faults = _intervals(raw["faults"], f"{where}.faults", "id", True) if "faults" in raw else None
+    view = raw.get("view")
+    if view is not None and not isinstance(view, str):
+        raise ManifestError(f"{where}.view: expected a view name such as \"side\" [got {view!r}]")
+    if "\0" in raw["file"]:
+        raise ManifestError(f"{where}.file: not a file name [got {raw['file']!r}]")
     return ClipLabel(raw["file"], (folder / raw["file"]).resolve(), raw["exercise"], reps, per_side, holds,
-                     faults, raw.get("view"))
+                     faults, view)
 
 
 def _manifest_files(path: Path) -> list[Path]:
@@ -149,12 +155,7 @@ def load_manifest(paths: Path | Sequence[Path]) -> list[ClipLabel]:
             if file in seen:
                 continue
             seen.add(file)
-            try:
-                doc = json.loads(file.read_text(encoding="utf-8"))
-            except OSError as exc:
-                raise ManifestError(f"{file}: cannot read ({exc.strerror})") from None
-            except json.JSONDecodeError as exc:
-                raise ManifestError(f"{file}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+            doc = read_json(file, ManifestError)
             if isinstance(doc, list):  # a list of manifest paths, relative to this file
                 if not all(isinstance(p, str) for p in doc):
                     raise ManifestError(f"{file}: a list manifest holds paths of label files (strings)")

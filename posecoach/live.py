@@ -8,7 +8,6 @@ never falls behind the camera. Keys: q ends the set, space pauses, p is a pain s
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import os
 import queue
@@ -24,15 +23,17 @@ from typing import Any
 import cv2
 import numpy as np
 
+from posecoach import jsonio
 from posecoach.camera import Captured, LiveSource
+from posecoach.errors import OutputError
 from posecoach.pain import rating_from_keys
-from posecoach.pipeline import Analysis, Step
+from posecoach.pipeline import Analysis, Step, mark_lost_frames
 from posecoach.pipeline import finish as finish_analysis
 from posecoach.render.framing import FramingCheck
 from posecoach.render.overlay import HudInfo, Overlay
 from posecoach.render.screens import pain_screen, summary_screen
 from posecoach.render.video import VideoOut
-from posecoach.render.window import Window, display_size
+from posecoach.render.window import DisplayLost, Window, display_size
 from posecoach.report import write_report
 from posecoach.routine import current_section, total_reps
 from posecoach.track import TrackWriter
@@ -73,7 +74,15 @@ class Recorder:
                                                    "source": str(self.video_path)})
         session = {"format": SESSION_FORMAT, "version": 1, "video": self.video_path.name,
                    "track": self.track_path.name, "report": self.report_path.name, **meta}
-        (self.folder / SESSION_FILE).write_text(json.dumps(session, indent=2) + "\n", encoding="utf-8")
+        try:
+            (self.folder / SESSION_FILE).write_text(jsonio.dumps(session, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            self._video.close()
+            self.track.close()
+            raise OutputError(f"{self.folder}: cannot write the session there ({exc.strerror}); "
+                              f"choose another --record folder") from None
+        #: why recording stopped (a full disk, say), or None while it goes on: coaching never stops for it
+        self.failed: str | None = None
         self._offset: int | None = None  # capture index - video index
         self._queued = 0  # video frames handed to the encoder so far
         self._last_checkpoint = 0.0
@@ -91,10 +100,12 @@ class Recorder:
             if repeat == 0:  # a checkpoint: put what is written so far on the disk itself
                 self._sync()
                 continue
+            if self.encode_error is not None:
+                continue  # the video stopped: drain the queue so the loop never waits on it
             try:
                 for _ in range(repeat):
                     self._video.write(image)
-            except cv2.error as exc:  # a full disk must not end the coaching: the set goes on unrecorded
+            except (cv2.error, OSError) as exc:  # a full disk must not end the coaching: the set goes on unrecorded
                 self.encode_error = str(exc).strip().splitlines()[-1]
 
     def _sync(self) -> None:
@@ -114,7 +125,10 @@ class Recorder:
     def write(self, frame: Frame, raw: PoseFrame, image: np.ndarray | None = None) -> None:
         """Record one processed frame (``image``: the picture as shown, by default the frame's)
         and its landmarks. A frame the loop dropped before this one is filled with this picture,
-        so the video keeps the camera's clock."""
+        so the video keeps the camera's clock. Once writing fails (a full disk), nothing more
+        is recorded and ``failed`` says why; the caller's coaching goes on."""
+        if self.failed is not None:
+            return
         if self._offset is None:
             self._offset = frame.index - self._queued
         gap = frame.index - self._offset - self._queued
@@ -124,7 +138,15 @@ class Recorder:
         index = self._queued + max(0, gap)
         self._frames.put((frame.image if image is None else image, 1 + max(0, gap)))
         self._queued = index + 1
-        self.track.write(dataclasses.replace(raw, index=index))
+        try:
+            self.track.write(dataclasses.replace(raw, index=index))
+        except OutputError as exc:
+            self._fail(exc.reason or str(exc))
+
+    def _fail(self, why: str) -> None:
+        """Stop recording (the files so far stay readable) and say why, once."""
+        if self.failed is None:
+            self.failed = why
 
     def resync(self) -> None:
         """After a pause: the next frame follows on directly (the paused time is not recorded)."""
@@ -132,15 +154,17 @@ class Recorder:
 
     def checkpoint(self, analysis: Analysis, source: dict[str, Any], force: bool = False) -> None:
         """Rewrite the report on disk (at most every ``CHECKPOINT_S``) as a partial, in-progress one."""
+        if self.failed is not None:
+            return
         now = time.monotonic()
         if not force and now - self._last_checkpoint < CHECKPOINT_S:
             return
         self._last_checkpoint = now
-        report = analysis.report(source)
-        t = analysis.session._last_t
-        report["status"] = "partial"
-        report["stop"] = {"reason": "in_progress", "t_s": None if t is None else round(t, 2)}
-        write_report(report, self.report_path)
+        try:
+            write_report(checkpoint_report(analysis, source), self.report_path)
+        except OSError as exc:
+            self._fail(exc.strerror or str(exc))
+            return
         self._frames.put((np.empty((0, 0, 3), np.uint8), 0))  # ask the encoder thread to fsync
 
     def close(self) -> None:
@@ -148,8 +172,20 @@ class Recorder:
         if self._encoder.is_alive():
             self._frames.put(None)
             self._encoder.join()
-        self._video.close()
+        try:
+            self._video.close()
+        except (cv2.error, OSError) as exc:
+            self.encode_error = self.encode_error or str(exc).strip().splitlines()[-1]
         self.track.close()
+
+
+def checkpoint_report(analysis: Analysis, source: dict[str, Any]) -> dict[str, Any]:
+    """The report so far, marked as a partial one still in progress."""
+    report = analysis.report(source)
+    t = analysis.session._last_t
+    report["status"] = "partial"
+    report["stop"] = {"reason": "in_progress", "t_s": None if t is None else round(t, 2)}
+    return report
 
 
 @dataclass
@@ -161,6 +197,8 @@ class LiveResult:
     frames: int
     dropped: int
     latencies_ms: list[float] = field(default_factory=list)
+    #: the report could not be written at its path (saved elsewhere: the message says where)
+    write_error: OutputError | None = None
 
     def latency_summary(self) -> dict[str, float]:
         """Median and 95th percentile of capture-to-overlay latency, in ms."""
@@ -219,6 +257,9 @@ class LiveSession:
         self._last_step: Step | None = None
         self._last_image: np.ndarray | None = None
         self._size = display_size(source.width, source.height)
+        self._told_recording = False
+        self._last_saved = time.monotonic()
+        self._save_failed = False
         #: the person's pain rating (0-10) given on the end screen, or None
         self.pain_rating: int | None = None
 
@@ -231,6 +272,9 @@ class LiveSession:
             reason = self._loop()
         except KeyboardInterrupt:
             reason = "interrupted"
+        except DisplayLost:  # the window's display went away: end the set, keep everything
+            self.window.closed = True
+            reason = "display_lost"
         except BaseException:
             # a crash keeps what was recorded: the partial report is written before the bug surfaces
             self._close_io()
@@ -309,7 +353,24 @@ class LiveSession:
         if self.recorder is not None:
             self.recorder.write(frame, step.raw, image)
             self.recorder.checkpoint(self.analysis, self.meta)
+            if self.recorder.failed is not None and not self._told_recording:
+                self._told_recording = True
+                self.log(f"posecoach: recording stopped at {step.result.t_s:.1f} s ({self.recorder.failed}); "
+                         f"coaching goes on, and the report is written at the end")
+        else:
+            self._save_progress()
 
+    def _save_progress(self) -> None:
+        """Without a recording, the report on disk is still kept at most ``CHECKPOINT_S`` old (a
+        partial one, in progress), so even a native crash of the window leaves the set's report."""
+        now = time.monotonic()
+        if self.report_path is None or self._save_failed or now - self._last_saved < CHECKPOINT_S:
+            return
+        self._last_saved = now
+        try:
+            write_report(checkpoint_report(self.analysis, self.meta), self.report_path)
+        except OSError:
+            self._save_failed = True  # said at the end, where the report goes to a fallback place
     def _hud(self, step: Step) -> HudInfo:
         framing = self.framing(step.pose) if step.result.has_pose else []
         return HudInfo(fps=self.fps.tick(), paused=self.paused, recording=self.recorder is not None, framing=framing)
@@ -344,20 +405,32 @@ class LiveSession:
     def _close_io(self) -> None:
         if self.recorder is not None:
             self.recorder.close()
-            if self.recorder.encode_error:
+            if self.recorder.failed and not self._told_recording:
+                self._told_recording = True
+                self.log(f"posecoach: the recording stopped early ({self.recorder.failed}); the report is written at the end")
+            elif self.recorder.encode_error and not self.recorder.failed:
                 self.log(f"posecoach: the video recording stopped early ({self.recorder.encode_error}); "
                          f"the track and report in {self.recorder.folder} are complete")
 
     def _finish(self, reason: str) -> LiveResult:
         engine_reason = {"completed": None, "user": "user", "pain": None}.get(reason, reason)
-        report = finish_analysis(self.analysis, self.meta, self.report_path, reason=engine_reason)
+        self.meta.update(self.source.damage())
+        write_error: OutputError | None = None
+        try:
+            report = finish_analysis(self.analysis, self.meta, self.report_path, reason=engine_reason)
+        except OutputError as exc:  # saved in a fallback place; the set still ends properly
+            write_error = exc
+            report = mark_lost_frames(self.analysis.report(self.meta), self.meta)
         if self.recorder is not None and self.recorder.report_path != self.report_path:
-            write_report(report, self.recorder.report_path)  # the folder's copy must not stay "in progress"
+            try:
+                write_report(report, self.recorder.report_path)  # the folder's copy must not stay "in progress"
+            except OSError:
+                pass  # the report itself is at report_path (or its fallback); the recording said it stopped
         if reason != "pain":  # after a pain stop the only thing said is the advice
             self.voice.say(self.cues.end_cue(total_reps(report)))
         self._show_end(report, reason)
         self.voice.close()
-        return LiveResult(report, reason, self.frames, self.source.dropped, self.latencies_ms)
+        return LiveResult(report, reason, self.frames, self.source.dropped, self.latencies_ms, write_error)
 
     def _show_end(self, report: dict[str, Any], reason: str) -> None:
         """The pain advice or the set's summary, until a key (or ``summary_s`` seconds)."""

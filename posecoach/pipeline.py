@@ -19,7 +19,7 @@ from posecoach.engine.session import FrameResult, Session
 from posecoach.errors import NoPersonError
 from posecoach.features import FeatureExtractor
 from posecoach.pose.smoothing import Smoother
-from posecoach.report import build_report, write_report
+from posecoach.report import build_report, save_report
 from posecoach.spec.schema import Spec
 from posecoach.track import TrackWriter, read_frames, read_header
 from posecoach.types import Features, Frame, PoseFrame
@@ -130,17 +130,34 @@ def analyze_track(track_path: Path, analysis: Analysis) -> dict[str, Any]:
     return header
 
 
+def mark_lost_frames(report: dict[str, Any], source: dict[str, Any]) -> dict[str, Any]:
+    """A report over a video some of whose frames could not be decoded says so: how many were
+    lost and where (``frames_lost``, ``frames_lost_at``), and its ``status`` is never "complete"
+    (nor that of any routine section)."""
+    lost = int(source.get("frames_lost") or 0)
+    if lost <= 0:
+        return report
+    sections = [report, *report.get("exercises", [])]
+    for sec in sections:
+        sec["status"] = "partial"
+    report["frames_lost"] = lost
+    report["frames_lost_at"] = list(source.get("frames_lost_at") or [])
+    return report
+
+
 def finish(analysis: Analysis, source: dict[str, Any], report_path: Path | None, *,
            reason: str | None = None) -> dict[str, Any]:
-    """Close the set, build the report and write it (when a path is given)."""
+    """Close the set, build the report and write it (when a path is given). A report that cannot
+    be written at its path is saved in a fallback folder and ``OutputError`` says where."""
     analysis.finish(reason)
-    report = analysis.report(source)
+    report = mark_lost_frames(analysis.report(source), source)
     if report_path is not None:
-        write_report(report, report_path)
+        save_report(report, report_path)
     return report
 
 
 def require_person(report: dict[str, Any], where: str) -> None:
+    """``NoPersonError`` (exit 6) when frames were seen but none had a person in them."""
     if report["frames"] > 0 and report["frames_with_pose"] == 0:
         raise NoPersonError(f"{where}: nobody was found in any of the {report['frames']} frames; "
                             f"film the whole body, well lit, from the spec's view")

@@ -7,15 +7,16 @@ always complete and valid, even if the process dies while writing the next one.
 from __future__ import annotations
 
 import csv
-import json
 import math
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
-from posecoach import __version__
+from posecoach import __version__, jsonio
 from posecoach.engine.session import Session
+from posecoach.errors import OutputError
 from posecoach.spec.schema import Distance, JointAngle, SegmentAngle, Spec
 
 SCHEMA = "posecoach.report"
@@ -113,12 +114,26 @@ def build_report(spec: Spec, session: Session, source: dict[str, Any], *, limits
     return report
 
 
+_umask: int | None = None
+
+
+def _file_mode() -> int:
+    """The mode a plain ``open()`` would give a new file (0666 less the umask): a temporary file
+    is created 0600, and a report renamed from it must not stay unreadable to the person's tools."""
+    global _umask
+    if _umask is None:
+        _umask = os.umask(0o022)
+        os.umask(_umask)
+    return 0o666 & ~_umask
+
+
 def _atomic_write(path: Path, write) -> None:  # type: ignore[no-untyped-def]
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             write(fh)
+            os.fchmod(fh.fileno(), _file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -133,7 +148,8 @@ def csv_paths(json_path: Path) -> tuple[Path, Path]:
 def write_report(report: dict[str, Any], path: Path) -> list[Path]:
     """Write the JSON report and, beside it, ``<name>.reps.csv`` and ``<name>.faults.csv``."""
     path = Path(path)
-    _atomic_write(path, lambda fh: json.dump(report, fh, indent=2))
+    text = jsonio.dumps(report, indent=2)  # strict JSON: a NaN anywhere is written as null
+    _atomic_write(path, lambda fh: fh.write(text))
     reps_csv, faults_csv = csv_paths(path)
     rep_cols = ["number", "side", "start_s", "end_s", "duration_s", "peak_hold_s", "metric", "metric_unit",
                 "metric_min", "metric_max", "range_of_motion", "faults"]
@@ -154,6 +170,35 @@ def write_report(report: dict[str, Any], path: Path) -> list[Path]:
     _atomic_write(reps_csv, reps)
     _atomic_write(faults_csv, faults)
     return [path, reps_csv, faults_csv]
+
+
+def fallback_folders() -> list[Path]:
+    """Where a report goes when its own path cannot be written, in order of preference: the
+    person's cache folder (kept across reboots), the current folder, the temporary folder."""
+    return [Path.home() / ".cache" / "posecoach" / "reports", Path.cwd(), Path(tempfile.gettempdir())]
+
+
+def save_report(report: dict[str, Any], path: Path) -> Path:
+    """Write the report to ``path``; if that fails (a full disk, a folder made read-only since the
+    start), write it to a fallback folder and raise ``OutputError`` saying where, so a finished
+    analysis is never lost. Returns ``path`` when it was written there."""
+    path = Path(path)
+    try:
+        write_report(report, path)
+        return path
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+    stem = path.name.removesuffix(".json").removesuffix(".report")[:80] or "posecoach"
+    name = f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.report.json"
+    tried = []
+    for folder in fallback_folders():
+        try:
+            write_report(report, folder / name)
+        except OSError as exc:
+            tried.append(f"{folder} ({exc.strerror or exc})")
+            continue
+        raise OutputError(f"{path}: cannot write the report ({why}); it was saved to {folder / name} instead")
+    raise OutputError(f"{path}: cannot write the report ({why}), nor in any fallback folder: {'; '.join(tried)}")
 
 
 def summary_text(report: dict[str, Any]) -> str:
@@ -193,6 +238,16 @@ def summary_text(report: dict[str, Any]) -> str:
     lines.append(f"  frames: {report['frames']}, with a person: {report['frames_with_pose']} ({pct:.0f}%)")
     if report.get("pain_stop"):
         lines.append(f"  PAIN STOP at {report['pain_stop']['t_s']} s. {report['pain_stop']['advice']}")
-    if report["status"] == "partial":
+    lines += lost_frames_lines(report)
+    if report["status"] == "partial" and not report.get("frames_lost"):
         lines.append(f"  (partial report: stopped by {report['stop']['reason']} at {report['stop']['t_s']} s)")
     return "\n".join(lines)
+
+
+def lost_frames_lines(report: dict[str, Any]) -> list[str]:
+    """The summary's note on frames a damaged video lost (none when it lost none)."""
+    lost = report.get("frames_lost")
+    if not lost:
+        return []
+    where = ", ".join(f"{g['frames']} between {g['after_s']:g} and {g['before_s']:g} s" for g in report.get("frames_lost_at", [])[:5])
+    return [f"  (partial report: {lost} frames of the video could not be decoded: {where}; the rest was analysed)"]

@@ -31,7 +31,7 @@ from typing import Any
 from posecoach.engine.session import Session
 from posecoach.errors import SpecError
 from posecoach.pipeline import Analysis, Step
-from posecoach.report import summary_text
+from posecoach.report import lost_frames_lines, summary_text
 from posecoach.spec.loader import find_spec, parse_spec, read_toml, specs_dir
 from posecoach.spec.schema import Spec
 from posecoach.types import PoseFrame
@@ -240,6 +240,7 @@ def routine_summary_text(report: dict[str, Any]) -> str:
         lines.append(f"{i}. " + summary_text(section).replace("\n", "\n   "))
     for ex_id in report["not_started"]:
         lines.append(f"   not started: {ex_id}")
+    lines += lost_frames_lines(report)
     return "\n".join(lines)
 
 

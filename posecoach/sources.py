@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,9 +13,22 @@ from posecoach.errors import VideoOpenError
 from posecoach.types import Frame
 
 
+#: Rates a container may state and still be believed (a timelapse at 0.1 fps, a phone's 960 fps
+#: slow motion); outside them the rate is taken from the frames' own timestamps.
+MIN_FPS, MAX_FPS = 0.1, 1000.0
+#: Failed reads in a row tolerated past the container's frame count before the file is taken as
+#: ended (a damaged stretch fails once per lost frame; the real end fails at once, every time).
+EXTRA_READ_ATTEMPTS = 30
+
+
 class VideoFileSource:
-    """Decodes a video file frame by frame. Timestamps come from the frame index and the file's
-    frame rate, so the same file always gives the same times."""
+    """Decodes a video file frame by frame.
+
+    Each frame's timestamp is its own presentation time in the container (OpenCV's
+    ``CAP_PROP_POS_MSEC``, from the first frame), so a variable-frame-rate phone video is timed
+    right; where a container gives no usable times, the frame index and the rate are used.
+    A damaged stretch is decoded past: the frames that could not be decoded are counted in
+    ``frames_lost``, with where they were (``lost``), and the report says so."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -39,10 +53,50 @@ class VideoFileSource:
             self._cap.release()
             raise VideoOpenError(f"{self.path}: no video frames could be decoded; is it a video file?")
         self._first = first
-        fps = self._cap.get(cv2.CAP_PROP_FPS)
-        self.fps = float(fps) if fps and 1.0 <= fps <= 240.0 else 30.0
-        self.frame_count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        self._first_pos = self._pos_ms()
+        self.frame_count = max(0, int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0))
         self.height, self.width = first.shape[:2]
+        fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        self.stated_fps = fps
+        self.fps = fps if math.isfinite(fps) and MIN_FPS <= fps <= MAX_FPS else self._measured_fps()
+        #: (frames lost, last good frame's time, next good frame's time) per damaged stretch, in ms
+        self.lost: list[tuple[int, int, int]] = []
+
+    def _pos_ms(self) -> float | None:
+        """The presentation time (ms) of the frame just read, if the container gives one."""
+        pos = float(self._cap.get(cv2.CAP_PROP_POS_MSEC))
+        return pos if math.isfinite(pos) and pos >= 0 else None
+
+    def _measured_fps(self) -> float:
+        """The rate from the first frames' own timestamps, for a container that states none (or an
+        absurd one); 30 when those are missing too. Reopens the file, so the first frame stays."""
+        cap = cv2.VideoCapture(str(self.path))
+        try:
+            times = []
+            for _ in range(12):
+                if not cap.grab():
+                    break
+                times.append(float(cap.get(cv2.CAP_PROP_POS_MSEC)))
+        finally:
+            cap.release()
+        steps = [b - a for a, b in zip(times, times[1:]) if math.isfinite(b - a) and b > a]
+        if steps:
+            fps = 1000.0 / (sum(steps) / len(steps))
+            if MIN_FPS <= fps <= MAX_FPS:
+                return fps
+        return 30.0
+
+    @property
+    def frames_lost(self) -> int:
+        return sum(n for n, _, _ in self.lost)
+
+    def damage(self) -> dict[str, object]:
+        """The report's source fields for lost frames (empty when none were lost)."""
+        if not self.lost:
+            return {}
+        return {"frames_lost": self.frames_lost,
+                "frames_lost_at": [{"frames": n, "after_s": round(a / 1000.0, 2), "before_s": round(b / 1000.0, 2)}
+                                   for n, a, b in self.lost]}
 
     @property
     def duration_s(self) -> float:
@@ -50,13 +104,35 @@ class VideoFileSource:
 
     def __iter__(self) -> Iterator[Frame]:
         index = 0
-        image = self._first
-        while image is not None:
-            yield Frame(index, round(index * 1000.0 / self.fps), image)
-            index += 1
+        image: object = self._first
+        period = 1000.0 / self.fps
+        raw = self._first_pos
+        origin = raw if raw is not None else 0.0
+        last_raw: float | None = None
+        last_t = -1
+        failed = 0
+        while True:
+            if image is not None:
+                # the container's own time where it has one that moves forward, else one period on
+                if raw is not None and (last_raw is None or raw > last_raw):
+                    t = round(raw - origin)
+                else:
+                    t = round(last_t + period) if last_t >= 0 else 0
+                t = max(t, last_t + 1)  # strictly increasing, as the engine and MediaPipe need
+                if failed and index:
+                    self.lost.append((failed, last_t, t))
+                failed = 0
+                yield Frame(index, t, image)  # type: ignore[arg-type]
+                index += 1
+                last_t, last_raw = t, raw if raw is not None else last_raw
             ok, image = self._cap.read()
-            if not ok:
-                image = None
+            if ok and image is not None:
+                raw = self._pos_ms()
+                continue
+            image = None
+            failed += 1
+            if failed > max(0, self.frame_count - index - self.frames_lost) + EXTRA_READ_ATTEMPTS:
+                break
         self.close()
 
     def close(self) -> None:

@@ -7,11 +7,13 @@ import sys
 from pathlib import Path
 
 from posecoach.errors import ExitCode, UsageError
+from posecoach.outputs import check_outputs
 from posecoach.pipeline import Analysis, Progress, analyze_track, finish, require_person, run_frames
 from posecoach.report import csv_paths, summary_text
 from posecoach.routine import routine_summary_text
 from posecoach.spec.loader import find_spec
 from posecoach.spec.schema import Spec
+from posecoach.track import read_header
 from posecoach.store.hook import add_store_arguments, dose_adjuster, record_session
 
 
@@ -61,25 +63,43 @@ def _analysis_for(spec: Spec, profile: Path | None, adjust=None) -> Analysis:  #
     return Analysis(spec, limits=limits)
 
 
+def spec_inputs(exercise: str, profile: Path | None) -> dict[str, Path | None]:
+    """The files ``--exercise`` and ``--profile`` name, which no output may overwrite."""
+    inputs: dict[str, Path | None] = {"--profile": profile}
+    name = exercise.removeprefix("routine:")
+    if name.endswith(".toml"):
+        inputs["--exercise"] = Path(name)
+    return inputs
+
+
 def run(args: argparse.Namespace) -> int:
-    analysis = make_analysis(args.exercise, args.profile, dose_adjuster(args))
     video: Path = args.video
     report_path: Path = args.report or Path(f"{video.stem}.report.json")
+    if video.suffix == ".jsonl" and args.save_track:
+        raise UsageError("--save-track needs a video; the input is already a track")
+    reps_csv, faults_csv = csv_paths(report_path)
+    # before anything is read: an output must neither overwrite an input nor be unwritable
+    check_outputs({"the input": video, **spec_inputs(args.exercise, args.profile)},
+                  {"--report": report_path, "its reps CSV": reps_csv, "its faults CSV": faults_csv,
+                   "--save-track": args.save_track})
+    analysis = make_analysis(args.exercise, args.profile, dose_adjuster(args))
     if video.suffix == ".jsonl":
-        if args.save_track:
-            raise UsageError("--save-track needs a video; the input is already a track")
-        header = analyze_track(video, analysis)
+        header = read_header(video)
         source = {"track": str(video), "video": header.get("source"), "fps": header.get("fps"),
                   "width": header["width"], "height": header["height"], "model": header.get("model")}
-        report = finish(analysis, source, report_path)
-        code = ExitCode.OK
+        reason, code = None, ExitCode.OK
+        try:
+            analyze_track(video, analysis)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the frames so far still make a report
+            reason, code = "interrupted", ExitCode.INTERRUPTED
+            sys.stderr.write("\nposecoach: stopped (Ctrl-C); writing a partial report\n")
+        report = finish(analysis, source, report_path, reason=reason)
     else:
         report, code = analyze_video(video, analysis, args.model, report_path, args.save_track)
     require_person(report, str(video))
     record_session(args, report, report_path, kind="analyze")
     if not args.quiet:
         print(routine_summary_text(report) if "exercises" in report else summary_text(report))
-        reps_csv, faults_csv = csv_paths(report_path)
         print(f"  report: {report_path} (and {reps_csv.name}, {faults_csv.name})")
     return int(code)
 
@@ -109,11 +129,13 @@ def analyze_video(video: Path, analysis: Analysis, model: str, report_path: Path
         sys.stderr.write("\nposecoach: stopped (Ctrl-C); writing a partial report\n")
     except Exception:
         # a crash must not lose what was analysed: write the partial report, then report the bug
+        meta.update(source.damage())
         finish(analysis, meta, report_path, reason="error")
         raise
     finally:
         bar.close()
         source.close()
+        meta.update(source.damage())
         if track is not None:
             track.close()
     return finish(analysis, meta, report_path, reason=reason), code

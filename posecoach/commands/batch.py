@@ -13,8 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-from posecoach.batch import VideoResult, exit_code, find_videos, run_batch, write_summary
+from posecoach.batch import BatchInterrupted, VideoResult, exit_code, find_videos, run_batch, write_summary
 from posecoach.commands.analyze import add_model_argument
+from posecoach.errors import ExitCode, OutputError
+from posecoach.outputs import check_writable
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -49,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from posecoach.pose.models import resolve_model
 
     videos = find_videos(args.folder)
+    check_writable(args.out, "--out", folder=True)  # before the first video, not after the last
     make_analysis(args.exercise)  # an unknown exercise or routine fails once, here, not once per video
     resolve_model(args.model, log=lambda m: print(m, file=sys.stderr))  # obtain it once, before the workers
     jobs = max(1, min(args.jobs, len(videos)))
@@ -60,12 +63,22 @@ def run(args: argparse.Namespace) -> int:
             print(_line(r), flush=True)
 
     t0 = time.perf_counter()
-    results = run_batch(videos, args.exercise, out_dir=args.out, jobs=jobs, model=args.model,
-                        save_tracks=args.save_tracks, on_result=show)
+    interrupted = False
+    try:
+        results = run_batch(videos, args.exercise, out_dir=args.out, jobs=jobs, model=args.model,
+                            save_tracks=args.save_tracks, on_result=show)
+    except BatchInterrupted as stop:  # the summary of what was done is still written
+        results, interrupted = stop.results, True
+        sys.stderr.write("posecoach: stopped (Ctrl-C); the videos not analysed are listed in batch.json\n")
     elapsed = time.perf_counter() - t0
-    write_summary(results, args.out / "batch.json", exercise=args.exercise, jobs=jobs, seconds=elapsed)
+    summary = args.out / "batch.json"
+    try:
+        write_summary(results, summary, exercise=args.exercise, jobs=jobs, seconds=elapsed)
+    except OSError as exc:
+        raise OutputError(f"{summary}: cannot write the batch summary ({exc.strerror}); "
+                          f"the reports of each video are in {args.out}") from None
     failed = sum(1 for r in results if not r.ok)
     frames = sum(r.frames for r in results)
     print(f"{len(results) - failed} of {len(results)} videos analysed, {failed} failed; {frames} frames in "
           f"{elapsed:.1f} s ({frames / max(elapsed, 1e-9):.0f} frames/s); reports in {args.out}")
-    return exit_code(results)
+    return int(ExitCode.INTERRUPTED) if interrupted else exit_code(results)

@@ -9,16 +9,17 @@ so re-scoring a spec change does not run the pose model again.
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
 from pathlib import Path
 
+from posecoach import jsonio
 from posecoach.commands.analyze import add_model_argument
 from posecoach.errors import ExitCode, UsageError
 from posecoach.evaluate import load_manifest, summarize
 from posecoach.evaluate_report import markdown, to_json
 from posecoach.evaluate_run import evaluate_clips
+from posecoach.outputs import check_outputs
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -52,6 +53,9 @@ def _command_line(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    # the label files are precious: no output may overwrite one, and each must be writable
+    check_outputs({f"manifest {i + 1}": m for i, m in enumerate(args.manifest) if not m.is_dir()},
+                  {"--json": args.json, "--markdown": args.markdown})
     labels = load_manifest(args.manifest)
     if args.only:
         labels = [lab for lab in labels if any(t in lab.file or t == lab.exercise for t in args.only)]
@@ -70,5 +74,5 @@ def run(args: argparse.Namespace) -> int:
         args.markdown.write_text(text, encoding="utf-8")
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(to_json(scores, summary, command), indent=2) + "\n", encoding="utf-8")
+        args.json.write_text(jsonio.dumps(to_json(scores, summary, command), indent=2) + "\n", encoding="utf-8")
     return int(ExitCode.INPUT if summary["errors"] else ExitCode.OK)

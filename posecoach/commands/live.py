@@ -65,6 +65,22 @@ def _default_report(args: argparse.Namespace, exercise_id: str) -> Path:
     return Path(f"live-{exercise_id}-{datetime.now().strftime('%Y%m%d-%H%M%S')}.report.json")
 
 
+def _check_outputs(args: argparse.Namespace, report_path: Path) -> None:
+    """Before the camera opens: no output overwrites an input, and every output can be written
+    (a set is not coached only to lose its report at the end)."""
+    from posecoach.commands.analyze import spec_inputs
+    from posecoach.outputs import check_outputs, check_writable
+    from posecoach.report import csv_paths
+
+    reps_csv, faults_csv = csv_paths(report_path)
+    outputs: dict[str, Path | None] = {"--report": report_path, "its reps CSV": reps_csv, "its faults CSV": faults_csv}
+    if args.record is not None:
+        outputs.update({"the recorded video": args.record / "video.ts", "the recorded track": args.record / "track.jsonl"})
+    check_outputs({"--source": args.source, **spec_inputs(args.exercise, args.profile)}, outputs)
+    if args.voice_wav is not None:
+        check_writable(args.voice_wav, "--voice-wav", folder=True)
+
+
 def run(args: argparse.Namespace) -> int:
     from posecoach.camera import CameraSource, PacedFileSource, SequentialFileSource
     from posecoach.live import LiveSession, Recorder, session_meta
@@ -102,10 +118,11 @@ def run(args: argparse.Namespace) -> int:
     if not headless:
         check_display()  # before the camera and the model: the cheapest thing that can be missing
     analysis = make_analysis(args.exercise, args.profile, dose_adjuster(args))
+    report_path = _default_report(args, analysis.spec.id)
+    _check_outputs(args, report_path)
     log = (lambda m: print(m, file=sys.stderr))
     model_path = resolve_model(args.model, log=log)
     model = args.model if args.model in ("lite", "full", "heavy") else str(model_path)
-    report_path = _default_report(args, analysis.spec.id)
     if args.source is not None:
         source = SequentialFileSource(args.source) if args.no_drop else PacedFileSource(args.source)
     else:
@@ -138,15 +155,24 @@ def run(args: argparse.Namespace) -> int:
         lat = result.latency_summary()
         print(f"  live: {result.frames} frames processed, {result.dropped} dropped; "
               f"latency median {lat['median_ms']:.0f} ms, 95th percentile {lat['p95_ms']:.0f} ms")
-        print(f"  report: {report_path}")
+        if result.write_error is None:
+            print(f"  report: {report_path}")
         if session.pain_rating is not None:
             print(f"  pain after the set: {session.pain_rating}/10")
         if current_section(report).get("pain_stop"):
             print(f"  {current_section(report)['pain_stop']['advice']}")
+    if result.write_error is not None:
+        raise result.write_error  # one line: where the report went instead
     if result.reason == "camera_lost":
         where = f"camera {args.camera}" if args.source is None else str(args.source)
         raise CameraError(f"{where}: stopped giving frames at {current_section(report)['stop']['t_s']} s; the set was ended and "
                           f"the report saved to {report_path}; reconnect the camera and start a new set")
     if result.reason == "interrupted":
         return int(ExitCode.INTERRUPTED)
+    if result.reason == "display_lost":
+        raise CameraError(f"the live window's display went away at {current_section(report)['stop']['t_s']} s; "
+                          f"the set was ended and the report saved to {report_path}")
+    from posecoach.pipeline import require_person
+
+    require_person(report, str(args.source) if args.source is not None else f"camera {args.camera}")
     return int(ExitCode.OK)

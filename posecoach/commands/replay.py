@@ -8,13 +8,14 @@ recorded with ``posecoach live --record DIR`` (its video, track and exercise are
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from posecoach.commands.analyze import add_model_argument, make_analysis
 from posecoach.errors import ExitCode, TrackError, UsageError
+from posecoach.jsonio import read_json
+from posecoach.outputs import check_outputs
 from posecoach.pipeline import Analysis, Progress, Step
 from posecoach.pipeline import finish as finish_analysis
 
@@ -39,12 +40,13 @@ def _read_session(folder: Path) -> dict[str, Any]:
     if not path.is_file():
         raise UsageError(f"{folder}: is a folder but not a recorded session (no session.json); "
                          f"give a video file, or a folder made with 'posecoach live --record'")
-    try:
-        session = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read the session file ({exc}); record the session again") from None
+    session = read_json(path, UsageError)
     if not isinstance(session, dict) or session.get("format") != "posecoach.session":
         raise UsageError(f"{path}: not a posecoach session file")
+    for key in ("video", "track", "exercise", "profile"):
+        value = session.get(key)
+        if value is not None and (not isinstance(value, str) or not value or "\0" in value):
+            raise UsageError(f"{path}: {key}: expected a file name or id [got {value!r}]; record the session again")
     return session
 
 
@@ -83,6 +85,7 @@ def collect_steps(analysis: Analysis, video: Path, track: Path | None, model: st
     finally:
         bar.close()
         source.close()
+    meta.update(source.damage())
     return steps, meta
 
 
@@ -139,8 +142,15 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{source}: which exercise is it? give --exercise ID (see 'posecoach exercises')")
     if args.output.suffix.lower() != ".mp4":
         raise UsageError(f"{args.output}: the annotated video must be an .mp4 file")
-    if args.output.resolve() == video.resolve():
-        raise UsageError(f"{args.output}: is the input video; choose another output name")
+    from posecoach.commands.analyze import spec_inputs
+    from posecoach.report import csv_paths
+
+    outputs: dict[str, Path | None] = {"--output": args.output, "--report": args.report}
+    if args.report is not None:
+        reps_csv, faults_csv = csv_paths(args.report)
+        outputs.update({"its reps CSV": reps_csv, "its faults CSV": faults_csv})
+    # before anything is read: no output may overwrite an input, and each must be writable
+    check_outputs({"the input video": video, "--track": track, **spec_inputs(exercise, profile)}, outputs)
     analysis = make_analysis(exercise, profile)
     steps, meta = collect_steps(analysis, video, track, model)
     report = finish_analysis(analysis, meta, args.report)

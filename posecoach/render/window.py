@@ -8,7 +8,10 @@ of (video time, key) pairs instead of a keyboard.
 from __future__ import annotations
 
 import os
+import re
+import socket
 import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -24,6 +27,80 @@ MAX_SHOW = 960
 def headless_requested(flag: bool = False) -> bool:
     """True when the offscreen mode was asked for, by flag or environment."""
     return flag or os.environ.get(ENV_HEADLESS, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+class DisplayLost(CameraError):
+    """The window's display went away mid-session (the X server ended, the remote desktop closed).
+    The live loop ends the set and writes the report; the command exits 7."""
+
+
+def x_server_alive(display: str | None = None) -> bool | None:
+    """Whether the local X server of ``$DISPLAY`` (``:N``) still accepts connections; None when
+    that cannot be told (a remote or Wayland display). A connection is opened and closed at once."""
+    display = os.environ.get("DISPLAY", "") if display is None else display
+    m = re.fullmatch(r"(?:unix)?:(\d+)(?:\.\d+)?", display)
+    if m is None:
+        return None
+    path = f"/tmp/.X11-unix/X{m.group(1)}"
+    for address in (path, "\0" + path):  # the socket file, then Linux's abstract one
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(0.2)
+            try:
+                sock.connect(address)
+                return True
+            except OSError:
+                continue
+    return False
+
+
+class XWatch:
+    """A connection of our own to the local X server, held open only to notice when the server
+    goes: it is closed by the server at the same moment as OpenCV's, so the loop can end the set
+    before touching the window (OpenCV's Qt backend exits the process on a broken display).
+    ``gone()`` is None when this cannot be watched (a remote display, an X server that wants a
+    cookie), and then the loop relies on the report it saves every second."""
+
+    def __init__(self, display: str | None = None) -> None:
+        self._sock: socket.socket | None = None
+        display = os.environ.get("DISPLAY", "") if display is None else display
+        m = re.fullmatch(r"(?:unix)?:(\d+)(?:\.\d+)?", display)
+        if m is None:
+            return
+        path = f"/tmp/.X11-unix/X{m.group(1)}"
+        for address in (path, "\0" + path):
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(1.0)
+            try:
+                sock.connect(address)
+                # the connection setup of the X protocol (little-endian, 11.0, no authorisation)
+                sock.sendall(b"l\0" + (11).to_bytes(2, "little") + bytes(8))
+                if sock.recv(1) != b"\x01":  # refused (a cookie is needed): cannot watch
+                    sock.close()
+                    return
+            except OSError:
+                sock.close()
+                continue
+            sock.setblocking(False)
+            self._sock = sock
+            return
+
+    def gone(self) -> bool | None:
+        if self._sock is None:
+            return None
+        try:
+            while True:  # the rest of the setup reply, then nothing: only the server's hang-up
+                data = self._sock.recv(65536)
+                if not data:
+                    return True
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
 
 
 def check_display() -> None:
@@ -62,10 +139,17 @@ class Window:
 class CvWindow(Window):
     """A real OpenCV (Qt) window. Closing it with the mouse counts as the 'q' key."""
 
+    #: How often (seconds) the X server is checked before the window is touched (every time: a
+    #: check costs tens of microseconds); OpenCV's Qt
+    #: backend aborts the whole process (no report written) when its display has gone.
+    DISPLAY_CHECK_S = 0.0
+
     def __init__(self, title: str = "posecoach") -> None:
         import cv2
 
         check_display()
+        self._checked_at = 0.0
+        self._watch = XWatch()
         # OpenCV's bundled Qt ships no fonts; point it at the system's so it does not complain per frame
         for fonts in ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype"):
             if Path(fonts).is_dir():
@@ -84,17 +168,39 @@ class CvWindow(Window):
         self._shown = False
         self._size: tuple[int, int] | None = None
 
+    def _check(self) -> None:
+        """Raise ``DisplayLost`` when the display has gone, before OpenCV can abort on it."""
+        now = time.monotonic()
+        if now - self._checked_at < self.DISPLAY_CHECK_S:
+            return
+        self._checked_at = now
+        if self._watch.gone() or (self._watch.gone() is None and x_server_alive() is False):
+            self._watch.close()
+            self.closed = True
+            raise DisplayLost(f"the display {os.environ.get('DISPLAY')} went away")
+
     def show(self, image: np.ndarray) -> None:
+        self._check()
         size = (image.shape[1], image.shape[0])
-        if size != self._size:  # the first frame (or a new size): the window takes the picture's size
-            self._cv2.resizeWindow(self.title, *size)
-            self._size = size
-        self._cv2.imshow(self.title, image)
+        try:
+            if size != self._size:  # the first frame (or a new size): the window takes the picture's size
+                self._cv2.resizeWindow(self.title, *size)
+                self._size = size
+            self._cv2.imshow(self.title, image)
+        except self._cv2.error as exc:
+            self.closed = True
+            raise DisplayLost(f"the live window failed ({str(exc).strip().splitlines()[-1]})") from None
         self._shown = True
 
     def key(self, wait_ms: int = 1, t_s: float | None = None) -> str | None:
-        code = self._cv2.waitKey(max(1, wait_ms))
-        if self._shown and self._cv2.getWindowProperty(self.title, self._cv2.WND_PROP_VISIBLE) < 1:
+        self._check()
+        try:
+            code = self._cv2.waitKey(max(1, wait_ms))
+            visible = self._cv2.getWindowProperty(self.title, self._cv2.WND_PROP_VISIBLE) if self._shown else 1
+        except self._cv2.error as exc:
+            self.closed = True
+            raise DisplayLost(f"the live window failed ({str(exc).strip().splitlines()[-1]})") from None
+        if visible < 1:
             self.closed = True
             return "q"
         if code < 0:
@@ -103,6 +209,9 @@ class CvWindow(Window):
         return chr(code).lower() if 32 <= code < 127 else {27: "q", 13: "\n"}.get(code)
 
     def close(self) -> None:
+        if self.closed and (self._watch.gone() or x_server_alive() is False):
+            return  # nothing left to close, and touching the window now would abort
+        self._watch.close()
         try:
             self._cv2.destroyWindow(self.title)
             self._cv2.waitKey(1)

@@ -184,8 +184,11 @@ def load_profile(path: Path | str, specs_folder: Path | None = None) -> dict[str
     for key in data:
         if key not in _TOP_KEYS:
             raise SpecError(f"{path}: {key}: unknown key; expected one of {', '.join(_TOP_KEYS)}")
-    if data.get("schema_version") != PROFILE_SCHEMA_VERSION:
+    if data.get("schema_version") != PROFILE_SCHEMA_VERSION or isinstance(data.get("schema_version"), bool):
         raise SpecError(f"{path}: schema_version: expected {PROFILE_SCHEMA_VERSION} [got {data.get('schema_version')!r}]")
+    for key in ("name", "person", "therapist", "note"):
+        if key in data and not isinstance(data[key], str):
+            raise SpecError(f"{path}: {key}: expected text in quotes [got {data[key]!r}]")
     exercises = data.get("exercises", {})
     if not isinstance(exercises, dict):
         raise SpecError(f"{path}: exercises: expected tables such as [exercises.back_extension]")
@@ -228,17 +231,22 @@ def apply_profile(spec: Spec, profile_path: Path | str, *, today: dt.date | None
             limits[key] = data[key]
     prog = data["progression"]
     new_data = editor.result()
-    if prog is not None and new_data["dose"].get("reps") and spec.rep is not None:
-        full = int(new_data["dose"]["reps"])
+
+    def validated() -> Spec:
+        try:
+            return parse_spec(new_data, f"{where} (adjusted spec)")
+        except SpecError as exc:
+            raise SpecError(f"{exc} (check the values this profile sets)") from None
+
+    adjusted = validated()  # first: the build-up below reads the adjusted dose, so it must be valid
+    if prog is not None and adjusted.dose.reps and adjusted.rep is not None:
+        full = adjusted.dose.reps
         reps, week = reps_today(full, prog, today or dt.date.today())
         if reps != full:
             editor.changes.append({"key": "dose.reps", "from": full, "to": reps, "why": f"build-up, week {week + 1}"})
             new_data["dose"]["reps"] = reps
+            adjusted = validated()
         limits["progression"] = {"start_date": prog["start_date"].isoformat(), "start_reps": prog["start_reps"],
                                  "add_per_week": prog["add_per_week"], "week": week + 1, "full_reps": full, "reps_today": reps}
-    try:
-        adjusted = parse_spec(new_data, f"{where} (adjusted spec)")
-    except SpecError as exc:
-        raise SpecError(f"{exc} (check the values this profile sets)") from None
     limits["changes"] = editor.changes
     return adjusted, limits

@@ -9,9 +9,10 @@ of the image; distances are divided by the body scale (the torso length, shoulde
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import math
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 SCHEMA_VERSION = 1
 
@@ -23,8 +24,38 @@ Reference = Literal["vertical", "horizontal"]
 Axis = Literal["up", "down", "horizontal", "any"]
 
 
+#: No threshold, duration or amplitude in a spec is anywhere near this big; a value beyond it is
+#: a typo (or 1e308), and comparing against it would switch a check off while it says "judged".
+MAX_MAGNITUDE = 1e6
+
+
+def _number(value: Any) -> Any:
+    """Booleans are not numbers (``rest = true`` is refused, not read as 1); a NaN or an infinity
+    compares false with everything, so a rule using one would never fire: refused too."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not true or false")
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise ValueError("expected a finite number")
+        if abs(value) > MAX_MAGNITUDE:
+            raise ValueError(f"expected a number between {-MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}")
+    return value
+
+
+def _flag(value: Any) -> Any:
+    """Numbers are not booleans either (``per_side = 1``)."""
+    if not isinstance(value, bool):
+        raise ValueError("expected true or false")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_number)]
+Whole = Annotated[int, BeforeValidator(_number)]
+Flag = Annotated[bool, BeforeValidator(_flag)]
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class JointAngle(_Model):
@@ -126,8 +157,15 @@ class Condition(_Model):
 
     metric: str
     op: Op
-    value: float | tuple[float, float]
+    value: Number | tuple[Number, Number]
     message: str = ""
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _value_numbers(cls, value: Any) -> Any:
+        for v in value if isinstance(value, (list, tuple)) else (value,):
+            _number(v)
+        return value
 
     @model_validator(mode="after")
     def _value_fits_op(self) -> Condition:
@@ -142,11 +180,11 @@ class Condition(_Model):
 
 
 class Dose(_Model):
-    reps: int | None = Field(default=None, ge=1, le=100)
-    holds: int | None = Field(default=None, ge=1, le=100)
-    hold_s: float | None = Field(default=None, gt=0, le=600)
-    sets: int = Field(default=1, ge=1, le=10)
-    per_side: bool = False
+    reps: Whole | None = Field(default=None, ge=1, le=100)
+    holds: Whole | None = Field(default=None, ge=1, le=100)
+    hold_s: Number | None = Field(default=None, gt=0, le=600)
+    sets: Whole = Field(default=1, ge=1, le=10)
+    per_side: Flag = False
     note: str = ""
 
 
@@ -154,7 +192,7 @@ class Setup(_Model):
     """The start position: counting starts once every condition holds for ``hold_s``."""
 
     require: tuple[Condition, ...] = ()
-    hold_s: float = Field(default=1.0, ge=0, le=30)
+    hold_s: Number = Field(default=1.0, ge=0, le=30)
     message: str = "Get into the start position"
 
 
@@ -163,18 +201,18 @@ class Rep(_Model):
 
     metric: str
     direction: Literal["up", "down"]
-    rest: float
-    peak: float
-    min_duration_s: float = Field(default=0.6, ge=0, le=60)
-    too_fast_s: float = Field(default=0.0, ge=0, le=60)
-    hold_s: float = Field(default=0.0, ge=0, le=120)
-    sided: bool = False
+    rest: Number
+    peak: Number
+    min_duration_s: Number = Field(default=0.6, ge=0, le=60)
+    too_fast_s: Number = Field(default=0.0, ge=0, le=60)
+    hold_s: Number = Field(default=0.0, ge=0, le=120)
+    sided: Flag = False
     side_from: Literal["metric", "sign"] = "metric"
     #: "return": a rep counts once back at rest. "peak": it counts once the peak is reached, so a
     #: cycle the recording cuts short on its way back (cat-cow ending in cow) still counts.
     count_at: Literal["return", "peak"] = "return"
-    max_gap_s: float = Field(default=1.0, gt=0, le=10)
-    debounce_s: float = Field(default=0.1, ge=0, le=5)
+    max_gap_s: Number = Field(default=1.0, gt=0, le=10)
+    debounce_s: Number = Field(default=0.1, ge=0, le=5)
 
     @model_validator(mode="after")
     def _thresholds_ordered(self) -> Rep:
@@ -189,10 +227,10 @@ class Hold(_Model):
     """A hold's timer runs only while every condition holds; breaks shorter than ``grace_s`` are bridged."""
 
     require: tuple[Condition, ...] = Field(min_length=1)
-    target_s: float = Field(gt=0, le=600)
-    min_s: float = Field(default=2.0, ge=0, le=600)
-    grace_s: float = Field(default=0.7, ge=0, le=10)
-    sided: bool = False
+    target_s: Number = Field(gt=0, le=600)
+    min_s: Number = Field(default=2.0, ge=0, le=600)
+    grace_s: Number = Field(default=0.7, ge=0, le=10)
+    sided: Flag = False
     side_metric: str | None = None
 
 
@@ -200,9 +238,9 @@ class Bounce(_Model):
     """Bouncing at end range: ``min_reversals`` direction changes larger than ``amplitude``
     within ``window_s`` while at the peak (or holding)."""
 
-    window_s: float = Field(default=1.5, gt=0, le=10)
-    min_reversals: int = Field(default=3, ge=2, le=20)
-    amplitude: float = Field(default=4.0, gt=0)
+    window_s: Number = Field(default=1.5, gt=0, le=10)
+    min_reversals: Whole = Field(default=3, ge=2, le=20)
+    amplitude: Number = Field(default=4.0, gt=0)
     message: str = "No bouncing: ease into the stretch and stay still"
 
 
@@ -212,7 +250,7 @@ class Fault(_Model):
     when: tuple[Condition, ...] = Field(min_length=1)
     phases: tuple[Phase, ...] = ("any",)
     views: tuple[View, ...] = ("side",)
-    debounce_s: float = Field(default=0.3, ge=0, le=10)
+    debounce_s: Number = Field(default=0.3, ge=0, le=10)
     severity: Literal["info", "warning", "stop"] = "warning"
 
 
