@@ -107,7 +107,7 @@ class Decision:
         elif self.reps < self.previous:
             change = f"down from {self.previous}"
         else:
-            change = f"same as last time"
+            change = "same as last time"
         return f"today: {self.reps} reps, {change} ({self.reason})"
 
 

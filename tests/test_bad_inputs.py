@@ -14,7 +14,6 @@ import signal
 import struct
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import cv2
 import numpy as np
 import pytest
 
-from posecoach.errors import OutputError, SpecError, TrackError
+from posecoach.errors import OutputError, TrackError
 from posecoach.landmarks import COUNT
 from posecoach.track import TrackWriter, read_frames
 from posecoach.types import PoseFrame
@@ -218,7 +217,7 @@ def test_bad_thresholds_are_refused(tmp_path, value, fragment):
     spec.write_text(BRIDGE_SPEC.read_text().replace("rest = 145", f"rest = {value}", 1))
     r = posecoach("specs", "check", str(spec))
     assert r.returncode == 4
-    assert f"rep.rest: expected" in r.stdout and fragment in r.stdout
+    assert "rep.rest: expected" in r.stdout and fragment in r.stdout
 
 
 def test_numbers_are_not_booleans_in_a_spec(tmp_path):
