@@ -135,17 +135,60 @@ def test_unwritable_report_is_refused_up_front(tmp_path, where):
     assert r.stdout == ""  # refused before the analysis: no summary
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders; the /proc case covers it")
+def _as_nobody(argv: list[str]) -> tuple[int, str]:
+    """``posecoach argv`` in a forked child that has dropped to user 'nobody', for whom file
+    permissions hold (root writes into read-only folders). Returns (exit code, stderr)."""
+    import io
+
+    from posecoach import cli
+
+    cli.build_parser()  # import the commands before the child loses access to root's files
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        code = 99
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            sys.stderr = err = io.StringIO()
+            sys.stdout = io.StringIO()
+            code = cli.main(argv)
+            os.write(w, err.getvalue().encode())
+        finally:
+            os._exit(code)
+    os.close(w)
+    chunks = []
+    while chunk := os.read(r, 65536):
+        chunks.append(chunk)
+    os.close(r)
+    _, status = os.waitpid(pid, 0)
+    return os.WEXITSTATUS(status), b"".join(chunks).decode()
+
+
 def test_read_only_folder_is_refused_up_front(tmp_path):
-    track = bridge_track(tmp_path / "b.jsonl", reps=1)
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    ro.chmod(0o500)
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="posecoach-ro-"))  # readable by 'nobody', unlike tmp_path
+    base.chmod(0o755)
+    ro = base / "ro"
     try:
-        r = posecoach("analyze", str(track), "-e", "bridge", "--report", str(ro / "r.json"))
-        assert_one_line_error(r, 2, "cannot write")
+        track = bridge_track(base / "b.jsonl", reps=1)
+        ro.mkdir()
+        ro.chmod(0o555)
+        argv = ["analyze", str(track), "-e", "bridge", "--report", str(ro / "r.json")]
+        if os.geteuid() == 0:
+            code, err = _as_nobody(argv)
+            lines = [ln for ln in err.splitlines() if ln.strip()]
+            assert code == 2 and len(lines) == 1, err
+            assert lines[0].startswith("posecoach: error: ") and "cannot write" in lines[0]
+        else:
+            r = posecoach(*argv)
+            assert_one_line_error(r, 2, "cannot write")
+        assert not (ro / "r.json").exists()
     finally:
-        ro.chmod(0o700)
+        ro.chmod(0o755) if ro.exists() else None
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_unwritable_save_track_replay_report_and_voice_wav_are_refused(tmp_path, video):
