@@ -151,9 +151,11 @@ def scenarios() -> list[Scenario]:
         "legs_moving": [(0.0, CROOK), (5.0, CROOK), (6.0, mix(CROOK, **both(thigh=80, shin=-20))), (9.0, mix(CROOK, **both(thigh=80, shin=-20)))]}))
     hug = mix(CROOK, **both(thigh=120, shin=-10))
     add(reps_scenario("double_knee_hug", "side", CROOK, hug, 5, hold_s=10.5, faults={
-        "bouncing": bouncing(CROOK, hug, mix(hug, **both(thigh=132)))}))
+        "bouncing": bouncing(CROOK, hug, mix(hug, **both(thigh=132))),
+        "head_lifting": cycle(CROOK, mix(hug, neck=150), reps=1, hold_s=10.5)}))
     hug_l, hug_r = mix(CROOK, **side("L", thigh=120, shin=-10)), mix(CROOK, **side("R", thigh=120, shin=-10))
-    add(reps_scenario("single_knee_hug", "side", CROOK, [hug_l, hug_r], 6, hold_s=10.5, by_side={"left": 3, "right": 3}))
+    add(reps_scenario("single_knee_hug", "side", CROOK, [hug_l, hug_r], 6, hold_s=10.5, by_side={"left": 3, "right": 3},
+                      faults={"head_lifting": cycle(CROOK, mix(hug_l, neck=150), reps=1, hold_s=10.5)}))
     roll_l = mix(TOGETHER, lat_thigh_L=36, lat_shin_L=36, lat_thigh_R=54, lat_shin_R=54, pelvis_roll=15)
     roll_r = mix(TOGETHER, lat_thigh_L=-54, lat_shin_L=-54, lat_thigh_R=-36, lat_shin_R=-36, pelvis_roll=-15)
     add(reps_scenario("knee_rolls", "above", TOGETHER, [roll_l, roll_r], 10, hold_s=3.5, by_side={"left": 5, "right": 5}, faults={
@@ -212,7 +214,8 @@ def scenarios() -> list[Scenario]:
         "hips_too_high": [(0.0, low), (1.0, low), (2.0, HIGH), (5.0, HIGH)]}, fault_views={"hips_too_high": "side"}))
     # -- child's pose family ----------------------------------------------------------------
     add(Scenario("childs_pose", "side", holds(KNEEL, CHILD, 3, 21.0), 3, faults={
-        "bouncing": bouncing(KNEEL, CHILD, mix(CHILD, trunk=-5, **both(thigh=-5)))}))
+        "bouncing": bouncing(KNEEL, CHILD, mix(CHILD, trunk=-5, **both(thigh=-5))),
+        "neck_extended": holds(KNEEL, mix(CHILD, neck=10, face=-20), 1, 21.0)}))
     wave_out = mix(PRONE, trunk=150, chest=90, neck=150, face=-60, **both(uarm=-90, farm=-180))
     child_fwd = mix(CHILD, **both(uarm=-5, farm=-5))
     child_fwd_rev = {**child_fwd, "trunk": 180 + 15, "chest": 90, "hip_x": 0.0, "neck": 210, "face": 260,

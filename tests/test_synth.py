@@ -78,7 +78,7 @@ def test_invalid_step_and_fault_errors() -> None:
         choreo.parse(doc, "demo.toml")
     doc = _doc()
     doc["faults"]["x"] = {"kind": "wobble"}
-    with pytest.raises(SpecError, match=r"faults\.x\.kind: expected one of 'offset', 'speed', 'bounce'"):
+    with pytest.raises(SpecError, match=r"faults\.x\.kind: expected one of 'offset', 'speed', 'hold', 'bounce'"):
         choreo.parse(doc, "demo.toml")
 
 
@@ -163,6 +163,36 @@ def test_bounce_fault_oscillates_during_the_hold_only() -> None:
     spine = [tl.pose_at(8.5 + k * 0.05)["spine_flex"] for k in range(40)]
     assert max(spine) > 3.0 and min(spine) < -3.0
     assert tl.pose_at(3.0)["spine_flex"] == 0.0
+
+
+def test_hold_fault_shortens_only_the_holds_of_its_rep() -> None:
+    doc = _doc()
+    doc["faults"]["short_hold"] = {"kind": "hold", "factor": 0.25}
+    tl = timeline.build(choreo.parse(doc, "demo.toml"), fault="short_hold")
+    assert [(h["start"], h["end"]) for h in tl.holds] == [(2.5, 4.5), (8.5, 9.0), (13.0, 15.0)]
+    assert tl.rep_intervals[1] == [7.0, 10.5]  # the moves keep their time, the rest hold too
+    assert tl.faults == [{"id": "short_hold", "start": 8.5, "end": 10.5}]
+    doc["faults"]["short_hold"]["factor"] = 1.5
+    with pytest.raises(SpecError, match=r"faults\.short_hold\.factor: expected a number in \[0.05, 0.95\]"):
+        choreo.parse(doc, "demo.toml")
+
+
+def test_unjudged_fault_is_shown_but_not_expected_in_the_report() -> None:
+    doc = _doc()
+    doc["faults"]["sag"]["judged"] = False
+    labels = timeline.build(choreo.parse(doc, "demo.toml"), fault="sag").labels()
+    assert labels["faults"] == []
+    assert [f["id"] for f in labels["unjudged_faults"]] == ["sag"]
+    assert "unjudged_faults" not in timeline.build(choreo.parse(doc, "demo.toml"), fault="fast").labels()
+
+
+def test_not_rendered_needs_reasons_and_no_clash() -> None:
+    ch = choreo.parse(_doc(not_rendered={"short_hold": "no hold to shorten in this demo"}), "demo.toml")
+    assert ch.not_rendered == {"short_hold": "no hold to shorten in this demo"}
+    with pytest.raises(SpecError, match=r"not_rendered\.sag: this fault is also defined under \[faults\]"):
+        choreo.parse(_doc(not_rendered={"sag": "x"}), "demo.toml")
+    with pytest.raises(SpecError, match=r"not_rendered\.x: expected a string"):
+        choreo.parse(_doc(not_rendered={"x": 3}), "demo.toml")
 
 
 def test_unknown_fault_and_bad_rep_are_rejected() -> None:

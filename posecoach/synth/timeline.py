@@ -51,6 +51,7 @@ class Timeline:
     holds: list[dict[str, Any]]
     faults: list[dict[str, Any]]
     phases: dict[str, list[list[float]]] = field(default_factory=dict)
+    unjudged: frozenset[str] = frozenset()  #: ids of injected faults the spec cannot judge
 
     def segment_at(self, t: float) -> tuple[Key, Key, float]:
         """The keys around ``t`` and the eased weight of the later one."""
@@ -87,7 +88,11 @@ class Timeline:
             out["reps_per_side"] = dict(self.reps_per_side)
         out["rep_intervals"] = [[_r(a), _r(b)] for a, b in self.rep_intervals]
         out["holds"] = [{**h, "start": _r(h["start"]), "end": _r(h["end"])} for h in self.holds]
-        out["faults"] = [{**f, "start": _r(f["start"]), "end": _r(f["end"])} for f in self.faults]
+        out["faults"] = [{**f, "start": _r(f["start"]), "end": _r(f["end"])} for f in self.faults
+                         if f["id"] not in self.unjudged]
+        shown = [{**f, "start": _r(f["start"]), "end": _r(f["end"])} for f in self.faults if f["id"] in self.unjudged]
+        if shown:  # faults the clip shows but the spec cannot judge: no report is expected for them
+            out["unjudged_faults"] = shown
         if self.phases:
             out["phases"] = {k: [[_r(a), _r(b)] for a, b in v] for k, v in self.phases.items()}
         return out
@@ -165,11 +170,13 @@ def build(
     keys: list[Key] = [Key(0.0, start_pose, "linear", start_contacts)]
     t = dur(choreo.lead_in)
     keys.append(Key(t, start_pose, "linear", start_contacts))
-    tl = Timeline(keys, [], 0.0, choreo.count, {}, [], [], [])
+    tl = Timeline(keys, [], 0.0, choreo.count, {}, [], [], [],
+                  unjudged=frozenset({flt.id}) if flt is not None and not flt.judged else frozenset())
     for rep in range(1, choreo.count + 1):
         side = choreo.sides[(rep - 1) % len(choreo.sides)] if choreo.sides else None
         hit = flt is not None and rep in fault_reps
         factor = flt.factor if hit and flt is not None and flt.kind == "speed" else 1.0
+        hold_share = flt.factor if hit and flt is not None and flt.kind == "hold" else 1.0
         rep_start = t
         last_move_end = t
         current = choreo.start
@@ -177,6 +184,8 @@ def build(
         fault_holds: list[tuple[float, float]] = []
         for step in choreo.steps:
             seconds = dur(step.seconds, factor)
+            if step.to is None and current != choreo.start:
+                seconds *= hold_share
             if step.to is None:
                 keys.append(Key(t + seconds, keys[-1].pose, "linear", keys[-1].contacts))
                 if current != choreo.start:
@@ -240,6 +249,8 @@ def _fault_windows(
     to half-way out of the last offset pose (its weight is then at least one half)."""
     if flt.kind == "speed":
         return [{"id": flt.id, "start": rep_start, "end": rep_end}]
+    if flt.kind == "hold":  # from the shortened hold to the end of the rep's return
+        return [{"id": flt.id, "start": holds[0][0], "end": rep_end}] if holds else []
     if flt.kind == "bounce":
         return [{"id": flt.id, "start": a, "end": b} for a, b in holds]
     if not offset_spans:
