@@ -123,3 +123,36 @@ def test_seed_split_is_disjoint_and_fixed() -> None:
     tuning, test = set(splits["tuning"].seeds), set(splits["test"].seeds)
     assert tuning and test and not tuning & test
     assert len(splits["test"].seeds) >= 10
+
+
+def test_synth_check_rejects_a_choreography_off_the_vocabulary(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from posecoach.synth.cli import main
+
+    text = choreo.find("bridge").read_text(encoding="utf-8").replace("[faults.hips_sag]", "[faults.hips_low]")
+    path = tmp_path / "bridge.toml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["check", str(path)]) == 4
+    out = capsys.readouterr().out
+    assert "faults.hips_low: not a fault of spec 'bridge'" in out
+    assert "spec fault 'hips_sag' is neither under [faults] nor under [not_rendered]" in out
+
+
+def test_eval_scores_recall_per_severity_and_false_alarms_on_clean_clips(tmp_path: Path) -> None:
+    from posecoach.evaluate import parse_clip, score_clip, summarize
+
+    def report(*faults: tuple[str, float, float]) -> dict:
+        return {"reps": 2, "frames": 300, "frames_with_pose": 300, "duration_s": 30.0,
+                "faults": [{"id": i, "start_s": a, "end_s": b} for i, a, b in faults]}
+
+    mild = parse_clip({"file": "a.mp4", "exercise": "bridge", "reps": 2,
+                       "faults": [{"id": "hips_sag", "start": 5, "end": 8, "severity": "mild"}]}, "a", tmp_path)
+    clear = parse_clip({"file": "b.mp4", "exercise": "bridge", "reps": 2,
+                        "faults": [{"id": "hips_sag", "start": 5, "end": 8, "severity": "clear"}]}, "b", tmp_path)
+    clean = parse_clip({"file": "c.mp4", "exercise": "bridge", "reps": 2, "faults": []}, "c", tmp_path)
+    scores = [score_clip(mild, report()), score_clip(clear, report(("hips_sag", 6, 7))),
+              score_clip(clean, report(("too_fast", 1, 2)))]
+    summary = summarize(scores)
+    assert summary["fault_recall_by_severity"] == {
+        "clear": {"found": 1, "labels": 1, "recall": 1.0}, "mild": {"found": 0, "labels": 1, "recall": 0.0}}
+    assert summary["clean_clips"] == 1 and summary["false_alarms_per_min_clean"] == pytest.approx(2.0)

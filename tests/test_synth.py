@@ -142,7 +142,7 @@ def test_speed_scales_every_time() -> None:
 def test_speed_fault_shortens_only_its_rep() -> None:
     tl = timeline.build(choreo.parse(_doc(), "demo.toml"), fault="fast")
     assert tl.rep_intervals[1] == [7.0, 9.5]
-    assert tl.faults == [{"id": "fast", "start": 7.0, "end": 9.5}]
+    assert tl.faults == [{"id": "fast", "start": 7.0, "end": 9.5, "severity": "clear"}]
     assert tl.rep_intervals[2][0] == pytest.approx(10.0)
 
 
@@ -157,7 +157,7 @@ def test_offset_fault_window_is_where_the_offset_is_at_least_half() -> None:
 
 def test_bounce_fault_oscillates_during_the_hold_only() -> None:
     tl = timeline.build(choreo.parse(_doc(), "demo.toml"), fault="bounce")
-    assert tl.faults == [{"id": "bounce", "start": 8.5, "end": 10.5}]
+    assert tl.faults == [{"id": "bounce", "start": 8.5, "end": 10.5, "severity": "clear"}]
     values = [tl.pose_at(8.5 + k * 0.05)["left_hip_flex"] for k in range(40)]
     assert values == [10.0] * 40  # the bounce moves the spine, not the hips
     spine = [tl.pose_at(8.5 + k * 0.05)["spine_flex"] for k in range(40)]
@@ -171,7 +171,7 @@ def test_hold_fault_shortens_only_the_holds_of_its_rep() -> None:
     tl = timeline.build(choreo.parse(doc, "demo.toml"), fault="short_hold")
     assert [(h["start"], h["end"]) for h in tl.holds] == [(2.5, 4.5), (8.5, 9.0), (13.0, 15.0)]
     assert tl.rep_intervals[1] == [7.0, 10.5]  # the moves keep their time, the rest hold too
-    assert tl.faults == [{"id": "short_hold", "start": 8.5, "end": 10.5}]
+    assert tl.faults == [{"id": "short_hold", "start": 8.5, "end": 10.5, "severity": "clear"}]
     doc["faults"]["short_hold"]["factor"] = 1.5
     with pytest.raises(SpecError, match=r"faults\.short_hold\.factor: expected a number in \[0.05, 0.95\]"):
         choreo.parse(doc, "demo.toml")
@@ -227,7 +227,7 @@ def test_progress_deepens_each_rep_and_phases_merge() -> None:
     assert tl.phases == {"up": [[1.0, 3.0], [4.0, 6.0], [7.0, 9.0]]}
     assert tl.holds == []
     bounced = timeline.build(choreo.parse(doc, "demo.toml"), fault="bounce")
-    assert bounced.faults == [{"id": "bounce", "start": 5.0, "end": 6.0}]
+    assert bounced.faults == [{"id": "bounce", "start": 5.0, "end": 6.0, "severity": "clear"}]
 
 
 def test_pose_contacts_inherit_and_mirror() -> None:
@@ -335,3 +335,20 @@ def test_render_writes_video_labels_and_exact_truth(tmp_path: Path) -> None:
     assert np.all((lm[:, :2] > 0) & (lm[:, :2] < 1))  # the whole body is in the picture
     labels = json.loads((tmp_path / "b.labels.json").read_text(encoding="utf-8"))["clips"][0]
     assert labels["reps"] == 3 and labels["synthetic"]["speed"] == 6.0
+
+
+def test_severity_grades_every_fault_kind() -> None:
+    doc = _doc()
+    doc["faults"]["short_hold"] = {"kind": "hold", "factor": 0.25}
+    ch = choreo.parse(doc, "demo.toml")
+    mild = timeline.build(ch, fault="sag", severity="mild")
+    assert mild.pose_at(9.0)["left_hip_flex"] == pytest.approx(10.0 + 0.4 * 20)
+    assert mild.faults[0]["severity"] == "mild"
+    fast = timeline.build(ch, fault="fast", severity="moderate")
+    assert fast.rep_intervals[1][1] - fast.rep_intervals[1][0] == pytest.approx(5.0 / 1.7)
+    held = timeline.build(ch, fault="short_hold", severity="mild")
+    assert held.holds[1]["end"] - held.holds[1]["start"] == pytest.approx(2.0 * (1 - 0.4 * 0.75))
+    bounce = timeline.build(ch, fault="bounce", severity="mild")
+    assert max(bounce.pose_at(8.5 + k * 0.05)["spine_flex"] for k in range(40)) <= 0.4 * 5 + 1e-9
+    with pytest.raises(ValueError, match="unknown severity 'huge'"):
+        timeline.build(ch, fault="sag", severity="huge")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import random
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from posecoach.synth.choreo import GLOBAL_PARAMS, Choreography, Fault, Pose, mirror_names, mirror_pose
@@ -126,6 +126,23 @@ def add_pose(pose: Pose, offset: Pose) -> Pose:
     return out
 
 
+#: How much of a fault's full size (the choreography's values, a clear fault) each grade shows.
+SEVERITIES: dict[str, float] = {"mild": 0.4, "moderate": 0.7, "clear": 1.0}
+
+
+def graded(flt: Fault, severity: str) -> Fault:
+    """``flt`` at a severity: offsets and bounce amplitudes scaled, speed-ups and shortened holds
+    moved towards normal (a mild ``too_fast`` is only a little faster)."""
+    if severity not in SEVERITIES:
+        raise ValueError(f"unknown severity {severity!r} (known: {', '.join(SEVERITIES)})")
+    k = SEVERITIES[severity]
+    if flt.kind == "offset":
+        return replace(flt, offset={p: k * v for p, v in flt.offset.items()})
+    if flt.kind == "bounce":
+        return replace(flt, amplitude=k * flt.amplitude)
+    return replace(flt, factor=1.0 + k * (flt.factor - 1.0))
+
+
 def build(
     choreo: Choreography,
     speed: float = 1.0,
@@ -133,11 +150,13 @@ def build(
     fault_reps: tuple[int, ...] | None = None,
     jitter: float = 0.0,
     seed: int = 0,
+    severity: str = "clear",
 ) -> Timeline:
     """Lay out the keys and labels.
 
     ``speed`` > 1 makes every move and hold faster. ``fault`` is a fault id of the choreography,
     injected into the reps ``fault_reps`` (1-based; default: the second rep, or the only one).
+    ``severity`` (``SEVERITIES``) grades the fault; its labels carry the grade.
     ``jitter`` in [0, 1) varies each step's duration by up to that fraction and each key angle by up
     to ``10 * jitter`` degrees, reproducibly from ``seed``.
     """
@@ -148,7 +167,7 @@ def build(
         if fault not in choreo.faults:
             known = ", ".join(choreo.faults) or "none"
             raise ValueError(f"{choreo.path}: unknown fault {fault!r} for {choreo.exercise} (known: {known})")
-        flt = choreo.faults[fault]
+        flt = graded(choreo.faults[fault], severity)
     if fault_reps is None:
         fault_reps = (2,) if choreo.count >= 2 else (1,)
     for r in fault_reps:
@@ -224,7 +243,8 @@ def build(
         if side:
             tl.reps_per_side[side] = tl.reps_per_side.get(side, 0) + 1
         if hit and flt is not None:
-            tl.faults.extend(_fault_windows(flt, rep_start, last_move_end, offset_spans, fault_holds, keys))
+            tl.faults.extend({**w, "severity": severity}
+                             for w in _fault_windows(flt, rep_start, last_move_end, offset_spans, fault_holds, keys))
             if flt.kind == "bounce":
                 params = _params_for(flt.param)
                 if side == "right":
