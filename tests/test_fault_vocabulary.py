@@ -57,7 +57,7 @@ PAGE_RULES: dict[str, list[tuple[str, str | tuple[str, str]]]] = {
     "bridge": [("over-arching", "over_arching"), ("knees falling apart", ("not_checked", "Knees falling apart"))],
     "single_knee_hug": [("head lifting", "head_lifting")],
     "double_knee_hug": [("head lifting", "head_lifting")],
-    "childs_pose": [("neck extended", "neck_extended"), ("rushed into the pose", ("not_checked", "fast"))],
+    "childs_pose": [("neck extended", ("not_checked", "lifted head")), ("rushed into the pose", ("not_checked", "fast"))],
 }
 
 
