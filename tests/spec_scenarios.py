@@ -194,7 +194,6 @@ def scenarios() -> list[Scenario]:
     add(reps_scenario("cat_cow", "side", cat, cow, 10, move_s=1.5))
     heels = mix(fours, hip_x=-0.25, hip_y=0.45, trunk=-8, **both(thigh=-55, uarm=-30, farm=-25))
     add(reps_scenario("bottom_to_heels", "side", mix(fours, **both(thigh=-95)), heels, 10, hold_s=3.5, faults={
-        "elbows_locked": cycle(mix(FOURS, **both(thigh=-95)), mix(heels, **both(farm=-30)), reps=1, hold_s=3.5),
         "neck_not_long": cycle(mix(fours, **both(thigh=-95)), mix(heels, neck=-90), reps=1, hold_s=3.5)}))
     bd_l = mix(fours, **side("L", thigh=180, shin=180), **side("R", uarm=0, farm=0))
     bd_r = mix(fours, **side("R", thigh=180, shin=180), **side("L", uarm=0, farm=0))

@@ -26,7 +26,7 @@ PAGE_RULES: dict[str, list[tuple[str, str | tuple[str, str]]]] = {
         ("don't over-arch the low back", ("not_checked", "Over-arching")),
         ("neck long", "neck_not_long"),
         ("shoulders back", ("not_checked", "Shoulders drawn back")),
-        ("elbows not locked", "elbows_locked"),
+        ("elbows not locked", ("not_checked", "Elbows locked")),
         ("stop short of sitting on the heels if knees hurt", ("not_checked", "Knee comfort")),
     ],
     "knee_rolls": [("shoulders stay down", "shoulder_lifting"), ("knees stay together", "knees_apart"),
