@@ -362,7 +362,9 @@ def clip_json(s: ClipScore) -> dict[str, Any]:
         "holds_scored": s.holds_scored, "hold_errors_s": [round(e, 2) for e in s.hold_errors_s],
         "holds_missed": s.holds_missed,
         "holds_extra": s.holds_extra, "faults_labelled": None if lab.faults is None else [f.tag for f in lab.faults],
+        "faults_expected": s.fault_labels,
+        "faults_found_by_severity": [[sev, found] for sev, found in s.fault_found],
         "faults_reported": s.faults_reported, "fault_tp": s.fault_tp, "fault_fp": s.fault_fp,
         "fault_fn": s.fault_fn, "frames": s.frames, "frames_with_pose": s.frames_with_pose,
-        "seconds": round(s.seconds, 2),
+        "seconds": round(s.seconds, 2), "duration_s": round(s.duration_s, 2),
     }
