@@ -46,6 +46,8 @@ DEFINITIONS = {
     "fault_precision": "reported faults overlapping a labelled fault of the same id / reported faults, over clips "
                        "with a 'faults' key ([] = known to have none)",
     "fault_recall": "labelled faults overlapped by a reported fault of the same id / labelled faults",
+    "fault_recall_by_severity": "fault recall over the labelled faults of each graded severity (rendered clips)",
+    "false_alarms_per_min_clean": "reported faults per minute on clips labelled with no faults (faults = [])",
     "pose_share": "frames with a person found / all frames",
 }
 
@@ -63,6 +65,7 @@ class Interval:
     start_s: float
     end_s: float
     tag: str | None = None
+    severity: str | None = None  #: a rendered fault's grade ("mild", "moderate", "clear")
 
     @property
     def duration_s(self) -> float:
@@ -104,7 +107,10 @@ def _intervals(raw: Any, where: str, tag_key: str, required_tag: bool) -> tuple[
         tag = item.get(tag_key)
         if required_tag and not isinstance(tag, str):
             raise ManifestError(f"{here}.{tag_key}: required (a fault id string)")
-        out.append(Interval(start, end, tag if isinstance(tag, str) else None))
+        severity = item.get("severity")
+        if severity is not None and not isinstance(severity, str):
+            raise ManifestError(f"{here}.severity: expected a string like \"moderate\" [got {severity!r}]")
+        out.append(Interval(start, end, tag if isinstance(tag, str) else None, severity))
     return tuple(out)
 
 
@@ -224,10 +230,13 @@ class ClipScore:
     fault_tp: int = 0
     fault_fp: int = 0
     fault_fn: int = 0
+    #: per expected fault: (its severity or None, whether a report of its id overlapped it)
+    fault_found: list[tuple[str | None, bool]] = field(default_factory=list)
     faults_reported: list[str] = field(default_factory=list)
     frames: int = 0
     frames_with_pose: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  #: time the analysis took
+    duration_s: float = 0.0  #: length of the clip
 
     @property
     def countable(self) -> bool:
@@ -250,7 +259,8 @@ def score_clip(label: ClipLabel, report: dict[str, Any], *, source: str = "", se
     """Score one posecoach report (the dict of ``posecoach.report``) against its label.
     ``times_holds`` is False when the exercise's spec does not time holds (then holds are not scored)."""
     s = ClipScore(label, source=source, seconds=seconds, counted=int(report["reps"]),
-                  frames=int(report["frames"]), frames_with_pose=int(report["frames_with_pose"]))
+                  frames=int(report["frames"]), frames_with_pose=int(report["frames_with_pose"]),
+                  duration_s=float(report.get("duration_s") or 0.0))
     if "reps_by_side" in report:
         s.counted_by_side = {k: int(v) for k, v in report["reps_by_side"].items()}
     holds = report.get("holds", [])
@@ -266,6 +276,9 @@ def score_clip(label: ClipLabel, report: dict[str, Any], *, source: str = "", se
         expected = expected_faults(label, report)
         s.fault_labels = len(expected)
         s.fault_tp, s.fault_fp, s.fault_fn = match_faults(report.get("faults", []), expected)
+        s.fault_found = [(lab.severity, any(
+            lab.tag == r["id"] and _overlaps(r["start_s"], r["end_s"], lab.start_s, lab.end_s)
+            for r in report.get("faults", []))) for lab in expected]
     return s
 
 
@@ -298,6 +311,15 @@ def summarize(scores: Sequence[ClipScore]) -> dict[str, Any]:
     fscored = [s for s in scores if s.faults_scored]
     tp, fp, fn = (sum(getattr(s, k) for s in fscored) for k in ("fault_tp", "fault_fp", "fault_fn"))
     labels_total = sum(s.fault_labels for s in fscored)
+    clean = [s for s in fscored if not s.label.faults]
+    clean_min = sum(s.duration_s for s in clean) / 60.0
+    by_severity: dict[str, list[int]] = {}
+    for s in fscored:
+        for sev, found in s.fault_found:
+            if sev is not None:
+                tally = by_severity.setdefault(sev, [0, 0])
+                tally[0] += int(found)
+                tally[1] += 1
     ran = [s for s in scores if s.status == "ok"]
     frames = sum(s.frames for s in ran)
     return {
@@ -320,6 +342,11 @@ def summarize(scores: Sequence[ClipScore]) -> dict[str, Any]:
         "fault_tp": tp, "fault_fp": fp, "fault_fn": fn,
         "fault_precision": _ratio(tp, tp + fp),
         "fault_recall": _ratio(labels_total - fn, labels_total),
+        "fault_recall_by_severity": {k: {"found": v[0], "labels": v[1], "recall": v[0] / v[1]}
+                                     for k, v in sorted(by_severity.items())},
+        "clean_clips": len(clean),
+        "clean_minutes": clean_min,
+        "false_alarms_per_min_clean": _ratio(sum(s.fault_fp for s in clean), clean_min),
         "pose_share": _ratio(sum(s.frames_with_pose for s in ran), frames),
         "frames": frames,
         "seconds": sum(s.seconds for s in scores),
@@ -336,7 +363,9 @@ def clip_json(s: ClipScore) -> dict[str, Any]:
         "holds_scored": s.holds_scored, "hold_errors_s": [round(e, 2) for e in s.hold_errors_s],
         "holds_missed": s.holds_missed,
         "holds_extra": s.holds_extra, "faults_labelled": None if lab.faults is None else [f.tag for f in lab.faults],
+        "faults_expected": s.fault_labels,
+        "faults_found_by_severity": [[sev, found] for sev, found in s.fault_found],
         "faults_reported": s.faults_reported, "fault_tp": s.fault_tp, "fault_fp": s.fault_fp,
         "fault_fn": s.fault_fn, "frames": s.frames, "frames_with_pose": s.frames_with_pose,
-        "seconds": round(s.seconds, 2),
+        "seconds": round(s.seconds, 2), "duration_s": round(s.duration_s, 2),
     }

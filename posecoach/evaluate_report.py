@@ -71,6 +71,10 @@ def summary_rows(summary: dict[str, Any]) -> list[list[str]]:
         ["hold error (s)", _num(summary["hold_error_s"]), holds],
         ["fault precision", _pct(summary["fault_precision"]), faults],
         ["fault recall", _pct(summary["fault_recall"]), faults],
+        *[[f"fault recall, {sev}", _pct(v["recall"]), f"{v['found']} of {v['labels']} {sev} faults found"]
+          for sev, v in summary.get("fault_recall_by_severity", {}).items()],
+        ["false alarms per minute (clean clips)", _num(summary.get("false_alarms_per_min_clean")),
+         f"{summary.get('clean_clips', 0)} clips labelled without faults, {summary.get('clean_minutes', 0.0):.1f} min"],
         ["frames with a pose", _pct(summary["pose_share"]), f"{summary['frames']} frames of {summary['analysed']} analysed clips"],
     ]
     if summary["no_spec"]:

@@ -121,9 +121,10 @@ def scenarios() -> list[Scenario]:
     add(reps_scenario("side_bend", "front", STAND, [lean_l, lean_r], 10, by_side={"left": 5, "right": 5}, also_views=("back",), faults={
         "leaning_forward": cycle(STAND, mix(STAND, trunk=45), reps=1)}))
     # -- kneeling ---------------------------------------------------------------------------
-    back = mix(KNEEL, hip_x=0.05, trunk=130, neck=130, **both(thigh=-95))
+    # a gentle lean: the trunk about 16 degrees back from upright; over-extending: 35
+    back = mix(KNEEL, hip_x=0.05, trunk=106, neck=106, **both(thigh=-95))
     add(reps_scenario("kneeling_extension", "side", KNEEL, back, 8, faults={
-        "over_extending": cycle(KNEEL, mix(back, trunk=155, neck=155, **both(thigh=-100)), reps=1),
+        "over_extending": cycle(KNEEL, mix(back, trunk=125, neck=130, **both(thigh=-100)), reps=1),
         "too_fast": fast(KNEEL, back, 0.8)}))
     # -- seated -----------------------------------------------------------------------------
     flex = mix(SEATED, trunk=80, neck=10, face=-60)
@@ -151,9 +152,11 @@ def scenarios() -> list[Scenario]:
         "legs_moving": [(0.0, CROOK), (5.0, CROOK), (6.0, mix(CROOK, **both(thigh=80, shin=-20))), (9.0, mix(CROOK, **both(thigh=80, shin=-20)))]}))
     hug = mix(CROOK, **both(thigh=120, shin=-10))
     add(reps_scenario("double_knee_hug", "side", CROOK, hug, 5, hold_s=10.5, faults={
-        "bouncing": bouncing(CROOK, hug, mix(hug, **both(thigh=132)))}))
+        "bouncing": bouncing(CROOK, hug, mix(hug, **both(thigh=132))),
+        "head_lifting": cycle(CROOK, mix(hug, neck=150), reps=1, hold_s=10.5)}))
     hug_l, hug_r = mix(CROOK, **side("L", thigh=120, shin=-10)), mix(CROOK, **side("R", thigh=120, shin=-10))
-    add(reps_scenario("single_knee_hug", "side", CROOK, [hug_l, hug_r], 6, hold_s=10.5, by_side={"left": 3, "right": 3}))
+    add(reps_scenario("single_knee_hug", "side", CROOK, [hug_l, hug_r], 6, hold_s=10.5, by_side={"left": 3, "right": 3},
+                      faults={"head_lifting": cycle(CROOK, mix(hug_l, neck=150), reps=1, hold_s=10.5)}))
     roll_l = mix(TOGETHER, lat_thigh_L=36, lat_shin_L=36, lat_thigh_R=54, lat_shin_R=54, pelvis_roll=15)
     roll_r = mix(TOGETHER, lat_thigh_L=-54, lat_shin_L=-54, lat_thigh_R=-36, lat_shin_R=-36, pelvis_roll=-15)
     add(reps_scenario("knee_rolls", "above", TOGETHER, [roll_l, roll_r], 10, hold_s=3.5, by_side={"left": 5, "right": 5}, faults={
@@ -191,7 +194,6 @@ def scenarios() -> list[Scenario]:
     add(reps_scenario("cat_cow", "side", cat, cow, 10, move_s=1.5))
     heels = mix(fours, hip_x=-0.25, hip_y=0.45, trunk=-8, **both(thigh=-55, uarm=-30, farm=-25))
     add(reps_scenario("bottom_to_heels", "side", mix(fours, **both(thigh=-95)), heels, 10, hold_s=3.5, faults={
-        "elbows_locked": cycle(mix(FOURS, **both(thigh=-95)), mix(heels, **both(farm=-30)), reps=1, hold_s=3.5),
         "neck_not_long": cycle(mix(fours, **both(thigh=-95)), mix(heels, neck=-90), reps=1, hold_s=3.5)}))
     bd_l = mix(fours, **side("L", thigh=180, shin=180), **side("R", uarm=0, farm=0))
     bd_r = mix(fours, **side("R", thigh=180, shin=180), **side("L", uarm=0, farm=0))

@@ -78,7 +78,7 @@ def test_invalid_step_and_fault_errors() -> None:
         choreo.parse(doc, "demo.toml")
     doc = _doc()
     doc["faults"]["x"] = {"kind": "wobble"}
-    with pytest.raises(SpecError, match=r"faults\.x\.kind: expected one of 'offset', 'speed', 'bounce'"):
+    with pytest.raises(SpecError, match=r"faults\.x\.kind: expected one of 'offset', 'speed', 'hold', 'bounce'"):
         choreo.parse(doc, "demo.toml")
 
 
@@ -142,7 +142,7 @@ def test_speed_scales_every_time() -> None:
 def test_speed_fault_shortens_only_its_rep() -> None:
     tl = timeline.build(choreo.parse(_doc(), "demo.toml"), fault="fast")
     assert tl.rep_intervals[1] == [7.0, 9.5]
-    assert tl.faults == [{"id": "fast", "start": 7.0, "end": 9.5}]
+    assert tl.faults == [{"id": "fast", "start": 7.0, "end": 9.5, "severity": "clear"}]
     assert tl.rep_intervals[2][0] == pytest.approx(10.0)
 
 
@@ -157,12 +157,42 @@ def test_offset_fault_window_is_where_the_offset_is_at_least_half() -> None:
 
 def test_bounce_fault_oscillates_during_the_hold_only() -> None:
     tl = timeline.build(choreo.parse(_doc(), "demo.toml"), fault="bounce")
-    assert tl.faults == [{"id": "bounce", "start": 8.5, "end": 10.5}]
+    assert tl.faults == [{"id": "bounce", "start": 8.5, "end": 10.5, "severity": "clear"}]
     values = [tl.pose_at(8.5 + k * 0.05)["left_hip_flex"] for k in range(40)]
     assert values == [10.0] * 40  # the bounce moves the spine, not the hips
     spine = [tl.pose_at(8.5 + k * 0.05)["spine_flex"] for k in range(40)]
     assert max(spine) > 3.0 and min(spine) < -3.0
     assert tl.pose_at(3.0)["spine_flex"] == 0.0
+
+
+def test_hold_fault_shortens_only_the_holds_of_its_rep() -> None:
+    doc = _doc()
+    doc["faults"]["short_hold"] = {"kind": "hold", "factor": 0.25}
+    tl = timeline.build(choreo.parse(doc, "demo.toml"), fault="short_hold")
+    assert [(h["start"], h["end"]) for h in tl.holds] == [(2.5, 4.5), (8.5, 9.0), (13.0, 15.0)]
+    assert tl.rep_intervals[1] == [7.0, 10.5]  # the moves keep their time, the rest hold too
+    assert tl.faults == [{"id": "short_hold", "start": 8.5, "end": 10.5, "severity": "clear"}]
+    doc["faults"]["short_hold"]["factor"] = 1.5
+    with pytest.raises(SpecError, match=r"faults\.short_hold\.factor: expected a number in \[0.05, 0.95\]"):
+        choreo.parse(doc, "demo.toml")
+
+
+def test_unjudged_fault_is_shown_but_not_expected_in_the_report() -> None:
+    doc = _doc()
+    doc["faults"]["sag"]["judged"] = False
+    labels = timeline.build(choreo.parse(doc, "demo.toml"), fault="sag").labels()
+    assert labels["faults"] == []
+    assert [f["id"] for f in labels["unjudged_faults"]] == ["sag"]
+    assert "unjudged_faults" not in timeline.build(choreo.parse(doc, "demo.toml"), fault="fast").labels()
+
+
+def test_not_rendered_needs_reasons_and_no_clash() -> None:
+    ch = choreo.parse(_doc(not_rendered={"short_hold": "no hold to shorten in this demo"}), "demo.toml")
+    assert ch.not_rendered == {"short_hold": "no hold to shorten in this demo"}
+    with pytest.raises(SpecError, match=r"not_rendered\.sag: this fault is also defined under \[faults\]"):
+        choreo.parse(_doc(not_rendered={"sag": "x"}), "demo.toml")
+    with pytest.raises(SpecError, match=r"not_rendered\.x: expected a string"):
+        choreo.parse(_doc(not_rendered={"x": 3}), "demo.toml")
 
 
 def test_unknown_fault_and_bad_rep_are_rejected() -> None:
@@ -197,7 +227,7 @@ def test_progress_deepens_each_rep_and_phases_merge() -> None:
     assert tl.phases == {"up": [[1.0, 3.0], [4.0, 6.0], [7.0, 9.0]]}
     assert tl.holds == []
     bounced = timeline.build(choreo.parse(doc, "demo.toml"), fault="bounce")
-    assert bounced.faults == [{"id": "bounce", "start": 5.0, "end": 6.0}]
+    assert bounced.faults == [{"id": "bounce", "start": 5.0, "end": 6.0, "severity": "clear"}]
 
 
 def test_pose_contacts_inherit_and_mirror() -> None:
@@ -305,3 +335,20 @@ def test_render_writes_video_labels_and_exact_truth(tmp_path: Path) -> None:
     assert np.all((lm[:, :2] > 0) & (lm[:, :2] < 1))  # the whole body is in the picture
     labels = json.loads((tmp_path / "b.labels.json").read_text(encoding="utf-8"))["clips"][0]
     assert labels["reps"] == 3 and labels["synthetic"]["speed"] == 6.0
+
+
+def test_severity_grades_every_fault_kind() -> None:
+    doc = _doc()
+    doc["faults"]["short_hold"] = {"kind": "hold", "factor": 0.25}
+    ch = choreo.parse(doc, "demo.toml")
+    mild = timeline.build(ch, fault="sag", severity="mild")
+    assert mild.pose_at(9.0)["left_hip_flex"] == pytest.approx(10.0 + 0.4 * 20)
+    assert mild.faults[0]["severity"] == "mild"
+    fast = timeline.build(ch, fault="fast", severity="moderate")
+    assert fast.rep_intervals[1][1] - fast.rep_intervals[1][0] == pytest.approx(5.0 / 1.7)
+    held = timeline.build(ch, fault="short_hold", severity="mild")
+    assert held.holds[1]["end"] - held.holds[1]["start"] == pytest.approx(2.0 * (1 - 0.4 * 0.75))
+    bounce = timeline.build(ch, fault="bounce", severity="mild")
+    assert max(bounce.pose_at(8.5 + k * 0.05)["spine_flex"] for k in range(40)) <= 0.4 * 5 + 1e-9
+    with pytest.raises(ValueError, match="unknown severity 'huge'"):
+        timeline.build(ch, fault="sag", severity="huge")

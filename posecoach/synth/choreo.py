@@ -9,7 +9,14 @@ Top-level keys: ``schema_version`` (1), ``exercise``, ``title``, ``view`` (one o
 ``contacts`` (landmarks whose surroundings rest on the floor together; a pose may override them),
 ``prop`` ("none" or "stool"), ``start`` (the start pose, default "start"), ``[poses.NAME]``,
 ``[rep]`` (``count``, ``steps``, ``sides``, ``lead_in``, ``lead_out``, ``record_holds``,
-``progress``) and ``[faults.ID]`` (``kind`` = offset | speed | bounce).
+``progress``), ``[faults.ID]`` (``kind`` = offset | speed | hold | bounce) and ``[not_rendered]``.
+
+Fault ids are the ids of the exercise's spec (``exercise_specs/<exercise>.toml``: its
+``[[faults]]`` and the built-in ``too_fast``, ``short_hold`` and ``bouncing``), so a labelled fault
+and a reported one share one name. ``[not_rendered]`` maps each spec fault the performer cannot make
+to the reason, e.g. ``bouncing = "the movement has no hold at its end to bounce in"``. A fault the
+spec cannot judge from a camera (it says why in ``not_checked``) is still renderable with
+``judged = false``: the clip shows it and the labels list it under ``unjudged_faults``.
 
 Pose parameters are joint angles in degrees (see ``GLOBAL_PARAMS`` and ``SIDED_PARAMS``). A sided
 parameter given without a side (``knee_flex``) applies to both sides; ``left_knee_flex`` and
@@ -29,6 +36,7 @@ starts from. Angle conventions (all in the body's own frame, standing upright at
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,7 +66,7 @@ PARAMS: tuple[str, ...] = GLOBAL_PARAMS + tuple(
 )
 VIEWS: tuple[str, ...] = ("side", "front", "behind", "feet", "above")
 EASINGS: tuple[str, ...] = ("cosine", "linear", "smooth")
-FAULT_KINDS: tuple[str, ...] = ("offset", "speed", "bounce")
+FAULT_KINDS: tuple[str, ...] = ("offset", "speed", "hold", "bounce")
 SIDES: tuple[str, ...] = ("left", "right")
 PROPS: tuple[str, ...] = ("none", "stool")
 
@@ -84,10 +92,13 @@ class Fault:
     description: str = ""
     offset: Pose = field(default_factory=dict)  #: kind "offset": degrees added to moving poses
     whole_rep: bool = False  #: kind "offset": also offset the rep's start pose
-    factor: float = 1.0  #: kind "speed": the rep is this many times faster
+    factor: float = 1.0  #: kind "speed": the rep is this many times faster; kind "hold": holds last this share
     param: str = ""  #: kind "bounce": parameter that oscillates during the holds
     amplitude: float = 0.0  #: kind "bounce": degrees
     frequency: float = 2.0  #: kind "bounce": Hz
+    #: False for a fault the spec cannot judge (it says why in ``not_checked``): the clip shows it,
+    #: and the labels list it under ``unjudged_faults``, so no report is expected for it
+    judged: bool = True
 
 
 @dataclass(frozen=True)
@@ -115,6 +126,8 @@ class Choreography:
     prop: str = "none"  #: "stool": a seat under the hips (seated exercises)
     #: per pose: landmarks whose surroundings must touch the floor together (empty: lowest point only)
     pose_contacts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: spec fault ids the performer cannot make, with the reason
+    not_rendered: dict[str, str] = field(default_factory=dict)
 
     @property
     def sided(self) -> bool:
@@ -278,7 +291,15 @@ def _parse_steps(raw: Any, ctx: _Ctx, poses: dict[str, Pose]) -> tuple[Step, ...
 def _parse_fault(fid: str, raw: Any, ctx: _Ctx) -> Fault:
     where = f"faults.{fid}"
     t = ctx.table(raw, where)
-    ctx.keys(t, where, {"kind", "description", "offset", "whole_rep", "factor", "param", "amplitude", "frequency"})
+    ctx.keys(t, where, {"kind", "description", "offset", "whole_rep", "factor", "param", "amplitude", "frequency",
+                        "judged"})
+    judged = t.get("judged", True)
+    if not isinstance(judged, bool):
+        raise ctx.fail(f"{where}.judged", f"expected true or false [got {judged!r}]")
+    return dataclasses.replace(_parse_fault_kind(fid, t, ctx, where), judged=judged)
+
+
+def _parse_fault_kind(fid: str, t: dict[str, Any], ctx: _Ctx, where: str) -> Fault:
     kind = ctx.string(t.get("kind"), f"{where}.kind", FAULT_KINDS)
     desc = ctx.string(t.get("description", ""), f"{where}.description")
     if kind == "offset":
@@ -291,6 +312,8 @@ def _parse_fault(fid: str, raw: Any, ctx: _Ctx) -> Fault:
         return Fault(fid, kind, desc, offset=offset, whole_rep=whole)
     if kind == "speed":
         return Fault(fid, kind, desc, factor=ctx.number(t.get("factor"), f"{where}.factor", 1.05, 10.0))
+    if kind == "hold":
+        return Fault(fid, kind, desc, factor=ctx.number(t.get("factor"), f"{where}.factor", 0.05, 0.95))
     param = ctx.string(t.get("param"), f"{where}.param")
     if param not in GLOBAL_PARAMS and param not in SIDED_PARAMS and param not in PARAMS:
         raise ctx.fail(f"{where}.param", f"unknown joint angle {param!r}")
@@ -303,7 +326,7 @@ def parse(data: dict[str, Any], path: str) -> Choreography:
     """Validate a parsed TOML document into a ``Choreography``; ``path`` is used in messages."""
     ctx = _Ctx(path)
     ctx.keys(data, "", {"schema_version", "exercise", "title", "view", "camera_side", "poses", "start",
-                        "rep", "anchor", "contacts", "faults", "notes", "prop"})
+                        "rep", "anchor", "contacts", "faults", "notes", "prop", "not_rendered"})
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
         raise ctx.fail("schema_version", f"expected {SCHEMA_VERSION} [got {version!r}]")
@@ -336,6 +359,11 @@ def parse(data: dict[str, Any], path: str) -> Choreography:
     pose_contacts = _resolve_contacts(poses_raw, ctx, contacts)
     faults_raw = ctx.table(data.get("faults", {}), "faults")
     faults = {fid: _parse_fault(fid, f, ctx) for fid, f in faults_raw.items()}
+    not_rendered_raw = ctx.table(data.get("not_rendered", {}), "not_rendered")
+    not_rendered = {k: ctx.string(v, f"not_rendered.{k}") for k, v in not_rendered_raw.items()}
+    for fid in not_rendered:
+        if fid in faults:
+            raise ctx.fail(f"not_rendered.{fid}", "this fault is also defined under [faults]")
     return Choreography(
         path=path, exercise=exercise, title=ctx.string(data.get("title", exercise), "title"),
         view=view, camera_side=camera_side, poses=poses, start=start, steps=steps, count=count,
@@ -344,7 +372,7 @@ def parse(data: dict[str, Any], path: str) -> Choreography:
         anchor=anchor, contacts=contacts, faults=faults,
         notes=ctx.string(data.get("notes", ""), "notes"), pose_contacts=pose_contacts,
         record_holds=record_holds, progress=progress,
-        prop=ctx.string(data.get("prop", "none"), "prop", PROPS),
+        prop=ctx.string(data.get("prop", "none"), "prop", PROPS), not_rendered=not_rendered,
     )
 
 

@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--reps", type=int, help="number of reps (default: the choreography's)")
     r.add_argument("--fault", help="inject this fault of the choreography")
     r.add_argument("--fault-reps", type=_reps, help="1-based reps that get the fault (default: the 2nd)")
+    r.add_argument("--severity", choices=tuple(timeline_mod.SEVERITIES), default="clear",
+                   help="how strongly the fault shows (clear: the choreography's full fault)")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--random", action="store_true", help="draw body, look and camera from --seed")
     r.add_argument("--jitter", type=float, default=0.0, help="timing/angle variation in [0, 0.5]")
@@ -100,12 +102,28 @@ def _check(files: list[str]) -> int:
             tl = timeline_mod.build(ch)
             for fid in ch.faults:
                 timeline_mod.build(ch, fault=fid)
+            mismatches = _vocabulary_problems(ch)
         except (SpecError, ValueError) as exc:
             print(f"error: {exc}")
             bad += 1
             continue
+        if mismatches:
+            for line in mismatches:
+                print(f"error: {line}")
+            bad += 1
+            continue
         print(f"ok: {path} ({ch.exercise}, {tl.duration:.1f} s, {tl.reps} reps, faults: {', '.join(ch.faults) or '-'})")
     return 4 if bad else 0
+
+
+def _vocabulary_problems(ch: choreo_mod.Choreography) -> list[str]:
+    """Fault ids that differ from the exercise's spec (none when no spec of that id ships)."""
+    from posecoach.spec.loader import exercise_ids, find_spec
+    from posecoach.synth.vocabulary import problems
+
+    if ch.exercise not in exercise_ids():
+        return []
+    return problems(ch, find_spec(ch.exercise))
 
 
 def _list() -> int:
@@ -145,11 +163,13 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         opt = Options(view=args.view, camera_side=args.camera_side, elevation=args.elevation,
                       distance=args.distance, width=args.width, height=args.height, fps=args.fps,
-                      speed=args.speed, reps=args.reps, fault=args.fault, fault_reps=args.fault_reps, seed=args.seed,
+                      speed=args.speed, reps=args.reps, fault=args.fault, fault_reps=args.fault_reps,
+                      severity=args.severity, seed=args.seed,
                       jitter=args.jitter, body=args.body, codec=args.codec)
         if args.random:
             opt = randomize(opt, args.seed, choreo_mod.load(path).view)
-        stem = args.name or (choreo_mod.load(path).exercise + (f"_{args.fault}" if args.fault else ""))
+        stem = args.name or (choreo_mod.load(path).exercise + (f"_{args.fault}" if args.fault else "")
+                             + (f"_{args.severity}" if args.fault and args.severity != "clear" else ""))
         entry = render_clip(path, args.out, stem, opt, progress=True)
         print(f"wrote {args.out / entry['file']} ({entry['frames']} frames, {entry['reps']} reps)")
         return 0

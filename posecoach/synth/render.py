@@ -46,6 +46,7 @@ class Options:
     reps: int | None = None  #: None: the choreography's count
     fault: str | None = None
     fault_reps: tuple[int, ...] | None = None
+    severity: str = "clear"  #: grade of the fault (see ``timeline.SEVERITIES``)
     seed: int = 0
     jitter: float = 0.0
     body: dict[str, float] = field(default_factory=dict)
@@ -190,7 +191,7 @@ def render_clip(choreo_path: Path, out_dir: Path, name: str | None = None, opt: 
     if opt.reps is not None:
         ch = dataclasses.replace(ch, count=opt.reps)
     tl = timeline_mod.build(ch, speed=opt.speed, fault=opt.fault, fault_reps=opt.fault_reps,
-                            jitter=opt.jitter, seed=opt.seed)
+                            jitter=opt.jitter, seed=opt.seed, severity=opt.severity)
     name = name or ch.exercise
     out_dir.mkdir(parents=True, exist_ok=True)
     body = Body(opt.body)
@@ -238,7 +239,8 @@ def label_entry(ch: choreo_mod.Choreography, tl: timeline_mod.Timeline, opt: Opt
     entry["synthetic"] = {
         "seed": opt.seed, "body": {k: opt.body.get(k, 0.5) for k in PHENOTYPES},
         "choreography": Path(ch.path).name,
-        "speed": opt.speed, "fault": opt.fault, "jitter": opt.jitter,
+        "speed": opt.speed, "fault": opt.fault, "severity": opt.severity if opt.fault else None,
+        "jitter": opt.jitter,
         "camera_side": opt.camera_side or ch.camera_side,
         "camera_position_m": [round(float(x), 3) for x in cam.pose[:3, 3]],
         "yfov_deg": round(math.degrees(cam.yfov), 2), "look": asdict(opt.look),

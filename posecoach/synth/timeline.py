@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import random
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from posecoach.synth.choreo import GLOBAL_PARAMS, Choreography, Fault, Pose, mirror_names, mirror_pose
@@ -51,6 +51,7 @@ class Timeline:
     holds: list[dict[str, Any]]
     faults: list[dict[str, Any]]
     phases: dict[str, list[list[float]]] = field(default_factory=dict)
+    unjudged: frozenset[str] = frozenset()  #: ids of injected faults the spec cannot judge
 
     def segment_at(self, t: float) -> tuple[Key, Key, float]:
         """The keys around ``t`` and the eased weight of the later one."""
@@ -87,7 +88,11 @@ class Timeline:
             out["reps_per_side"] = dict(self.reps_per_side)
         out["rep_intervals"] = [[_r(a), _r(b)] for a, b in self.rep_intervals]
         out["holds"] = [{**h, "start": _r(h["start"]), "end": _r(h["end"])} for h in self.holds]
-        out["faults"] = [{**f, "start": _r(f["start"]), "end": _r(f["end"])} for f in self.faults]
+        out["faults"] = [{**f, "start": _r(f["start"]), "end": _r(f["end"])} for f in self.faults
+                         if f["id"] not in self.unjudged]
+        shown = [{**f, "start": _r(f["start"]), "end": _r(f["end"])} for f in self.faults if f["id"] in self.unjudged]
+        if shown:  # faults the clip shows but the spec cannot judge: no report is expected for them
+            out["unjudged_faults"] = shown
         if self.phases:
             out["phases"] = {k: [[_r(a), _r(b)] for a, b in v] for k, v in self.phases.items()}
         return out
@@ -121,6 +126,23 @@ def add_pose(pose: Pose, offset: Pose) -> Pose:
     return out
 
 
+#: How much of a fault's full size (the choreography's values, a clear fault) each grade shows.
+SEVERITIES: dict[str, float] = {"mild": 0.4, "moderate": 0.7, "clear": 1.0}
+
+
+def graded(flt: Fault, severity: str) -> Fault:
+    """``flt`` at a severity: offsets and bounce amplitudes scaled, speed-ups and shortened holds
+    moved towards normal (a mild ``too_fast`` is only a little faster)."""
+    if severity not in SEVERITIES:
+        raise ValueError(f"unknown severity {severity!r} (known: {', '.join(SEVERITIES)})")
+    k = SEVERITIES[severity]
+    if flt.kind == "offset":
+        return replace(flt, offset={p: k * v for p, v in flt.offset.items()})
+    if flt.kind == "bounce":
+        return replace(flt, amplitude=k * flt.amplitude)
+    return replace(flt, factor=1.0 + k * (flt.factor - 1.0))
+
+
 def build(
     choreo: Choreography,
     speed: float = 1.0,
@@ -128,11 +150,13 @@ def build(
     fault_reps: tuple[int, ...] | None = None,
     jitter: float = 0.0,
     seed: int = 0,
+    severity: str = "clear",
 ) -> Timeline:
     """Lay out the keys and labels.
 
     ``speed`` > 1 makes every move and hold faster. ``fault`` is a fault id of the choreography,
     injected into the reps ``fault_reps`` (1-based; default: the second rep, or the only one).
+    ``severity`` (``SEVERITIES``) grades the fault; its labels carry the grade.
     ``jitter`` in [0, 1) varies each step's duration by up to that fraction and each key angle by up
     to ``10 * jitter`` degrees, reproducibly from ``seed``.
     """
@@ -143,7 +167,7 @@ def build(
         if fault not in choreo.faults:
             known = ", ".join(choreo.faults) or "none"
             raise ValueError(f"{choreo.path}: unknown fault {fault!r} for {choreo.exercise} (known: {known})")
-        flt = choreo.faults[fault]
+        flt = graded(choreo.faults[fault], severity)
     if fault_reps is None:
         fault_reps = (2,) if choreo.count >= 2 else (1,)
     for r in fault_reps:
@@ -165,11 +189,13 @@ def build(
     keys: list[Key] = [Key(0.0, start_pose, "linear", start_contacts)]
     t = dur(choreo.lead_in)
     keys.append(Key(t, start_pose, "linear", start_contacts))
-    tl = Timeline(keys, [], 0.0, choreo.count, {}, [], [], [])
+    tl = Timeline(keys, [], 0.0, choreo.count, {}, [], [], [],
+                  unjudged=frozenset({flt.id}) if flt is not None and not flt.judged else frozenset())
     for rep in range(1, choreo.count + 1):
         side = choreo.sides[(rep - 1) % len(choreo.sides)] if choreo.sides else None
         hit = flt is not None and rep in fault_reps
         factor = flt.factor if hit and flt is not None and flt.kind == "speed" else 1.0
+        hold_share = flt.factor if hit and flt is not None and flt.kind == "hold" else 1.0
         rep_start = t
         last_move_end = t
         current = choreo.start
@@ -177,6 +203,8 @@ def build(
         fault_holds: list[tuple[float, float]] = []
         for step in choreo.steps:
             seconds = dur(step.seconds, factor)
+            if step.to is None and current != choreo.start:
+                seconds *= hold_share
             if step.to is None:
                 keys.append(Key(t + seconds, keys[-1].pose, "linear", keys[-1].contacts))
                 if current != choreo.start:
@@ -215,7 +243,8 @@ def build(
         if side:
             tl.reps_per_side[side] = tl.reps_per_side.get(side, 0) + 1
         if hit and flt is not None:
-            tl.faults.extend(_fault_windows(flt, rep_start, last_move_end, offset_spans, fault_holds, keys))
+            tl.faults.extend({**w, "severity": severity}
+                             for w in _fault_windows(flt, rep_start, last_move_end, offset_spans, fault_holds, keys))
             if flt.kind == "bounce":
                 params = _params_for(flt.param)
                 if side == "right":
@@ -240,6 +269,8 @@ def _fault_windows(
     to half-way out of the last offset pose (its weight is then at least one half)."""
     if flt.kind == "speed":
         return [{"id": flt.id, "start": rep_start, "end": rep_end}]
+    if flt.kind == "hold":  # from the shortened hold to the end of the rep's return
+        return [{"id": flt.id, "start": holds[0][0], "end": rep_end}] if holds else []
     if flt.kind == "bounce":
         return [{"id": flt.id, "start": a, "end": b} for a, b in holds]
     if not offset_spans:
