@@ -96,7 +96,7 @@ class FeatureExtractor:
     #: about a third of a torso apart)
     DROP_WINDOW_S = 15.0
     DROP_TOP_PERCENTILE = 70.0
-    DROP_HIP_WIDTH = 0.35
+    DROP_HIP_WIDTH = 0.25
 
     def __init__(self, spec: Spec) -> None:
         self.spec = spec

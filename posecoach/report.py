@@ -17,7 +17,7 @@ from typing import Any
 from posecoach import __version__, jsonio
 from posecoach.engine.session import Session
 from posecoach.errors import OutputError
-from posecoach.spec.schema import Distance, JointAngle, SegmentAngle, Spec
+from posecoach.spec.schema import Distance, JointAngle, Lateral, SegmentAngle, Spec
 
 SCHEMA = "posecoach.report"
 SCHEMA_VERSION = 1
@@ -30,11 +30,14 @@ def _r(x: float | None, nd: int = 2) -> float | None:
 
 
 def metric_unit(spec: Spec) -> str:
-    """The unit of the exercise's main metric: ``deg`` for angles, ``torso`` for lengths in body
-    scales (torso lengths), ``ratio`` for a distance per another distance."""
+    """The unit of the exercise's main metric: ``deg`` for angles, ``hip_width`` for a sideways
+    shift across the body, ``torso`` for lengths in body scales (torso lengths), ``ratio`` for a
+    distance per another distance."""
     metric = spec.metrics.get(spec.main_metric)
     if isinstance(metric, (JointAngle, SegmentAngle)):
         return "deg"
+    if isinstance(metric, Lateral):
+        return "hip_width"
     if isinstance(metric, Distance) and metric.per is not None:
         return "ratio"
     return "torso"
@@ -46,6 +49,8 @@ def format_amount(value: float, unit: str) -> str:
         return f"{value:.1f}°"
     if unit == "torso":
         return f"{value:.2f} torso lengths"
+    if unit == "hip_width":
+        return f"{value:.2f} hip widths"
     return f"{value:.2f}x"
 
 

@@ -160,7 +160,10 @@ def scenarios() -> list[Scenario]:
     roll_l = mix(TOGETHER, lat_thigh_L=36, lat_shin_L=36, lat_thigh_R=54, lat_shin_R=54, pelvis_roll=15)
     roll_r = mix(TOGETHER, lat_thigh_L=-54, lat_shin_L=-54, lat_thigh_R=-36, lat_shin_R=-36, pelvis_roll=-15)
     add(reps_scenario("knee_rolls", "above", TOGETHER, [roll_l, roll_r], 10, hold_s=3.5, by_side={"left": 5, "right": 5}, faults={
-        "knees_apart": cycle(TOGETHER, mix(roll_l, lat_thigh_L=15, lat_shin_L=15, lat_thigh_R=75, lat_shin_R=75), reps=1, hold_s=3.5),
+        # the knees falling apart, one each way (MediaPipe reads knees held together about one hip
+        # width apart, so only a clear separation is a fault)
+        "knees_apart": cycle(TOGETHER, mix(TOGETHER, lat_thigh_L=-45, lat_shin_L=-45, lat_thigh_R=80, lat_shin_R=80,
+                                           pelvis_roll=15), reps=1, hold_s=3.5),
         "shoulder_lifting": cycle(TOGETHER, mix(roll_l, shoulder_roll=35), reps=1, hold_s=3.5),
         "too_fast": fast(TOGETHER, roll_l)}))
     out[-1].fault_views["shoulder_lifting"] = "feet"
