@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from posecoach.commands.analyze import add_model_argument, make_analysis
+from posecoach.control import cli as floor_cli
 from posecoach.errors import CameraError, ExitCode, UsageError
 from posecoach.routine import any_summary_text, current_section
 
@@ -43,6 +44,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="close the end-of-set summary after S seconds (default: wait for a key; 0: no summary screen)")
     p.add_argument("--quiet", "-q", action="store_true", help="print no summary")
     add_model_argument(p)
+    floor_cli.add_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -97,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
             args.record.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise UsageError(f"{args.record}: cannot create the folder ({exc.strerror}); choose another place") from None
+    floor_cli.check_arguments(args)
     if not headless:
         check_display()  # before the camera and the model: the cheapest thing that can be missing
     analysis = make_analysis(args.exercise, args.profile)
@@ -118,10 +121,11 @@ def run(args: argparse.Namespace) -> int:
             meta["recording"] = str(args.record)
         window: Window = HeadlessWindow(script) if headless else CvWindow(f"posecoach - {analysis.spec.name}")
         voice = make_voice(mute=args.mute, wav_dir=args.voice_wav, log=log)
+        floor = floor_cli.make_floor(args, voice, log)
         with PoseEstimator(model_path) as estimator:
             session = LiveSession(analysis, source, estimator, window, voice, source_meta=meta,
                                   report_path=report_path, recorder=recorder, summary_s=args.summary_s,
-                                  full_resolution=args.no_drop, log=log)
+                                  full_resolution=args.no_drop, log=log, floor=floor)
             started = True  # from here the session closes the camera and the recording itself
             result = session.run()
     finally:

@@ -90,7 +90,7 @@ class Voice:
 TUNE_VOICES = [Voice("en-us", 140), Voice("en-gb", 175, 40), Voice("en-us+m3", 160, 60)]
 TEST_VOICES = [Voice("en-gb-x-rp", 125), Voice("en+f3", 160, 70), Voice("en-gb-scotland", 190, 45),
                Voice("en-us+f2", 150, 65), Voice("en-029", 170, 35)]
-NOISE_SNR_DB: list[float | None] = [None, 15.0, 5.0]
+NOISE_SNR_DB: list[float | None] = [None, 20.0, 10.0]
 
 
 def espeak_available() -> bool:

@@ -57,3 +57,15 @@ def pain_screen(image: np.ndarray, t_s: float | None = None) -> np.ndarray:
     draw.text_block(out, text, w // 2, y + round(80 * s), size=size, thickness=max(1, round(2 * s)),
                     pad=round(12 * s), align="center", background=(20, 20, 120), alpha=0.85)
     return out
+
+
+def rating_screen(image: np.ndarray, prompt: str) -> np.ndarray:
+    """The pain rating asked after the set: 0 (none) to 10 (worst), by number key or voice."""
+    out = _dim(image)
+    s = draw.scale(out)
+    h, w = out.shape[:2]
+    size, th = 0.75 * s, max(1, round(2 * s))
+    lines = [(t, draw.WHITE) for t in draw.wrap(prompt, size, th, int(w * 0.85))]
+    lines += [("0 = no pain   10 = the worst", draw.YELLOW), ("for 10 press 1 then 0; Enter skips", draw.GREY)]
+    draw.text_block(out, lines, w // 2, h // 3, size=size, thickness=th, pad=round(12 * s), align="center", alpha=0.8)
+    return out
