@@ -130,6 +130,9 @@ def test_one_then_zero_is_ten_and_enter_skips(tmp_path: Path) -> None:
     floor_session(tmp_path, [(0.3, "q"), (0.4, "\n")], floor).run()
     saved = json.loads((tmp_path / "r.json").read_text())
     assert "pain_rating" not in saved and saved["events"] == [{"t_s": 0.3, "control": "end", "by": "key"}]
+    floor = FloorControls(Voice(None))
+    floor_session(tmp_path, [], floor).run()
+    assert "events" not in json.loads((tmp_path / "r.json").read_text())  # nothing given: nothing listed
 
 
 def test_a_gesture_is_the_same_key_and_is_listed(tmp_path: Path) -> None:

@@ -36,6 +36,11 @@ def check_arguments(args: argparse.Namespace) -> None:
 
 
 def make_floor(args: argparse.Namespace, voice: Voice, log: Callable[[str], None]) -> FloorControls:
-    listener = None if args.no_listen else open_listener(args.microphone, log=log)
+    """The session's hands-free controls. Offscreen (``--headless``), the microphone is opened
+    only when ``--microphone FILE`` names one: that mode runs tests and demos, with nobody there."""
+    from posecoach.render.window import headless_requested
+
+    listen = not args.no_listen and (args.microphone is not None or not headless_requested(args.headless))
+    listener = open_listener(args.microphone, log=log) if listen else None
     return FloorControls(voice, listener=listener, gestures=None if args.no_gestures else GestureDetector(),
                          talk_through=args.talk_through, ask_rating=not args.no_pain_rating, log=log)

@@ -233,8 +233,10 @@ class FloorControls:
         return result
 
     def add_to_report(self, report: dict[str, Any]) -> dict[str, Any]:
-        """The control events and the pain rating, in the report."""
-        report["events"] = list(self.events)
+        """The control events and the pain rating, in the report (none given: the report stays
+        exactly what ``analyze`` gives for the same frames)."""
+        if self.events:
+            report["events"] = list(self.events)
         if self.pain_rating is not None:
             report["pain_rating"] = dict(self.pain_rating)
         if self.listener is not None:
