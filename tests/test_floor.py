@@ -29,8 +29,11 @@ from posecoach.spec.loader import exercise_ids, find_spec  # noqa: E402
 from posecoach.talk import TalkThrough, script_for  # noqa: E402
 from posecoach.voice import Cue, Voice  # noqa: E402
 
-needs_speech = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng makes the test speech")
-pocketsphinx = pytest.importorskip("pocketsphinx")
+from posecoach.control.speech import pocketsphinx_available  # noqa: E402
+
+#: The recogniser (pocketsphinx, a dependency) and espeak-ng (which speaks the test sentences).
+needs_speech = pytest.mark.skipif(shutil.which("espeak-ng") is None or not pocketsphinx_available(),
+                                  reason="needs espeak-ng and pocketsphinx")
 
 
 def say(text: str, folder: Path, voice: str = "en-us", wpm: int = 140) -> np.ndarray:

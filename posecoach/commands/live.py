@@ -2,6 +2,11 @@
 
 Keys: q ends the set (the report is saved), space pauses, p is a pain stop (ends the set at once,
 recorded in the report, with advice to ask a therapist).
+
+Hands-free, for someone on the floor: say "stop" (pain stop), "pause", "go on", "next", or raise a
+hand and wave it (pause / go on; keep waving, or wave both hands, for a pain stop). The coach talks
+you through getting down, the start position and the movement (s or "skip" ends that), and asks
+for a pain level 0-10 at the end (a number key, or say it). Each control is listed in the report.
 """
 
 from __future__ import annotations
