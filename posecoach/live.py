@@ -382,7 +382,11 @@ class LiveSession:
             self.floor.end(self._t())
         if reason != "interrupted" and not self.window.closed:
             base = self._last_image if self._last_image is not None else np.zeros((self._size[1], self._size[0], 3), np.uint8)
-            self.floor.rate_pain(self.window, self._t(), show=lambda text: self.window.show(rating_screen(base, text)))
+            screen = pain_screen(base, current_section(report).get("pain_stop", {}).get("t_s")) if reason == "pain" \
+                else summary_screen(base, report)
+            self.floor.rate_pain(self.window, self._t(), show=lambda text: self.window.show(rating_screen(screen, text)))
+            if self.floor.rating_left_by_key and self.window.interactive:
+                self.summary_s = 0  # the key that left the rating has closed the end screen too
         self.floor.close()
         report = self.floor.add_to_report(report)
         if self.report_path is not None:

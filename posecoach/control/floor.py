@@ -29,8 +29,9 @@ from posecoach.talk import TalkThrough
 from posecoach.types import Frame, PoseFrame
 from posecoach.voice import Cue, Voice
 
-#: The control each key gives, for the event list (keys themselves are unchanged).
-KEY_CONTROLS = {"p": "pain_stop", " ": "pause", "q": "end", "n": "next", "s": "skip_talk"}
+#: New keys, listed in the events as the spoken and gestured controls are (the old keys, q, space,
+#: p and n, are not: their report stays as it was).
+KEY_CONTROLS = {"s": "skip_talk"}
 VOICE_HELP = "Say \"stop\" for a pain stop, \"pause\", \"go on\", \"next\"; \"skip\" ends the talk-through"
 RATING_PROMPT = "How much pain do you feel now, from zero to ten? Say a number, or press a number key."
 #: How long the pain rating waits for an answer (seconds).
@@ -62,6 +63,8 @@ class FloorControls:
         self.pain_rating: dict[str, Any] | None = None
         self._pending: list[Pending] = []
         self._listener_error_said = False
+        #: The pain rating was left with a key that was not a number (that key also closes the end screen).
+        self.rating_left_by_key = False
 
     # -- the set -----------------------------------------------------------------------------
     def begin(self, spec: Spec) -> None:
@@ -104,8 +107,10 @@ class FloorControls:
     def watch_paused(self, source: Any, estimator: Any) -> None:
         """While paused: a camera still gives frames; the gestures watch them (to resume) without
         the engine seeing them. A paused file gives none, so nothing happens."""
-        if self.gestures is None:
-            return
+        from posecoach.camera import CameraSource
+
+        if self.gestures is None or not isinstance(source, CameraSource):
+            return  # a file's frames wait for the resume: taking one here would lose it for the set
         captured = source.next(timeout=0.02)
         if captured is not None:
             frame: Frame = captured.frame
@@ -118,12 +123,8 @@ class FloorControls:
         self._listen()
         if key is not None:
             if key in KEY_CONTROLS:
-                control = KEY_CONTROLS[key]
-                if control == "pause" and paused:
-                    control = "resume"
-                self.events.append({"t_s": t, "control": control, "by": "key"})
-                if key == "s":
-                    self._skip_talk()
+                self.events.append({"t_s": t, "control": KEY_CONTROLS[key], "by": "key"})
+                self._skip_talk()
             return key
         while self._pending:
             p = self._pending.pop(0)
@@ -212,7 +213,8 @@ class FloorControls:
                         one_at = time.monotonic()
                     elif key.isdigit():
                         result = {"value": int(key), "t_s": now_t, "by": "key"}
-                    elif key in ("q", "\n", " "):
+                    else:
+                        self.rating_left_by_key = True
                         break
                     continue
                 self._listen()
