@@ -25,13 +25,14 @@ import numpy as np
 
 from posecoach import jsonio
 from posecoach.camera import Captured, LiveSource
+from posecoach.control.floor import FloorControls
 from posecoach.errors import OutputError
 from posecoach.pain import rating_from_keys
 from posecoach.pipeline import Analysis, Step, mark_lost_frames
 from posecoach.pipeline import finish as finish_analysis
 from posecoach.render.framing import FramingCheck
 from posecoach.render.overlay import HudInfo, Overlay
-from posecoach.render.screens import pain_screen, summary_screen
+from posecoach.render.screens import pain_screen, rating_screen, summary_screen
 from posecoach.render.video import VideoOut
 from posecoach.render.window import DisplayLost, Window, display_size
 from posecoach.report import write_report
@@ -233,8 +234,9 @@ class LiveSession:
     def __init__(self, analysis: Analysis, source: LiveSource, estimator: Any, window: Window, voice: Voice, *,
                  source_meta: dict[str, Any], report_path: Path | None, recorder: Recorder | None = None,
                  summary_s: float | None = None, full_resolution: bool = False,
-                 log: Callable[[str], None] = print) -> None:
-        """``log`` takes one-line notices for the person (stderr in the command)."""
+                 log: Callable[[str], None] = print, floor: FloorControls | None = None) -> None:
+        """``log`` takes one-line notices for the person (stderr in the command); ``floor``: the
+        hands-free controls, talk-through and pain rating (``posecoach.control.floor``)."""
         self.analysis = analysis
         self.spec = analysis.spec
         self.source = source
@@ -250,6 +252,7 @@ class LiveSession:
         self.summary_s = summary_s
         self.full_resolution = full_resolution  # the model sees the source's own pixels (as analyze does)
         self.log = log
+        self.floor = floor
         self.fps = FpsMeter()
         self.paused = False
         self.latencies_ms: list[float] = []
@@ -267,6 +270,8 @@ class LiveSession:
     def run(self) -> LiveResult:
         reason = "completed"
         self.voice.say(self.cues.start_cue())
+        if self.floor is not None:
+            self.floor.begin(self.spec)
         self.source.start()
         try:
             reason = self._loop()
@@ -282,6 +287,8 @@ class LiveSession:
             raise
         finally:
             self.source.close()
+            if self.floor is not None and reason == "interrupted":
+                self.floor.close()
         self._close_io()
         return self._finish(reason)
 
@@ -289,6 +296,9 @@ class LiveSession:
         while True:
             if self.paused:
                 key = self.window.key(30, t_s=self._t())
+                if self.floor is not None:
+                    self.floor.watch_paused(self.source, self.estimator)
+                    key = self.floor.key(key, self._t(), paused=True)
                 if self.window.closed:
                     return "user"
                 self._handle_pause_key(key)
@@ -307,6 +317,8 @@ class LiveSession:
                 key = self.window.key(1, t_s=self._t())
                 if self._routine_done():
                     return "completed"
+            if self.floor is not None:
+                key = self.floor.key(key, self._t(), paused=False)
             if key == "q" or self.window.closed:
                 return "user"
             if key == "n" and hasattr(self.analysis, "next"):  # a routine: on to the next exercise
@@ -325,6 +337,8 @@ class LiveSession:
         self.framing = FramingCheck(self.spec)
         self.voice.say(f"Next: {self.spec.name}")
         self.voice.say(self.cues.start_cue())
+        if self.floor is not None:
+            self.floor.switch(self.spec)
 
     def _routine_done(self) -> bool:
         return bool(getattr(self.analysis, "finished", False)) and self.analysis.session.pain_stop_s is None
@@ -343,13 +357,16 @@ class LiveSession:
         if getattr(self.analysis, "exercise_changed", False):  # a routine moved to its next exercise
             self._switch_exercise()
         self.frames += 1
-        shown = self.overlay.draw(image.copy(), step, self._hud(step))
+        info = self._hud(step)
+        shown = self.overlay.draw(image.copy(), step, info)
         self.latencies_ms.append((time.monotonic() - captured.captured_at) * 1000.0)
         self.window.show(shown)
         self._last_step, self._last_image = step, image
         # the person sees the frame first; saving and speaking come after
         for cue in self.cues.frame(step.result):
             self.voice.say(cue)
+        if self.floor is not None:
+            self.floor.frame(step.raw, step.result, info.framing)
         if self.recorder is not None:
             self.recorder.write(frame, step.raw, image)
             self.recorder.checkpoint(self.analysis, self.meta)
@@ -373,7 +390,8 @@ class LiveSession:
             self._save_failed = True  # said at the end, where the report goes to a fallback place
     def _hud(self, step: Step) -> HudInfo:
         framing = self.framing(step.pose) if step.result.has_pose else []
-        return HudInfo(fps=self.fps.tick(), paused=self.paused, recording=self.recorder is not None, framing=framing)
+        return HudInfo(fps=self.fps.tick(), paused=self.paused, recording=self.recorder is not None, framing=framing,
+                       hands_free=self.floor.help_lines() if self.floor is not None else [])
 
     def _display_image(self, image: np.ndarray) -> np.ndarray:
         if (image.shape[1], image.shape[0]) == self._size:
@@ -421,6 +439,10 @@ class LiveSession:
         except OutputError as exc:  # saved in a fallback place; the set still ends properly
             write_error = exc
             report = mark_lost_frames(self.analysis.report(self.meta), self.meta)
+        if self.floor is not None:
+            report = self._floor_finish(report, reason)
+            if self.floor.pain_rating is not None:  # one rating, asked once: the hands-free controls' own
+                self.pain_rating = int(self.floor.pain_rating["value"])
         if self.recorder is not None and self.recorder.report_path != self.report_path:
             try:
                 write_report(report, self.recorder.report_path)  # the folder's copy must not stay "in progress"
@@ -432,6 +454,24 @@ class LiveSession:
         self.voice.close()
         return LiveResult(report, reason, self.frames, self.source.dropped, self.latencies_ms, write_error)
 
+    def _floor_finish(self, report: dict[str, Any], reason: str) -> dict[str, Any]:
+        """How to get up, the pain rating, and the control events: added to the report, rewritten."""
+        assert self.floor is not None
+        if reason == "completed":
+            self.floor.end(self._t())
+        if reason != "interrupted" and not self.window.closed:
+            base = self._last_image if self._last_image is not None else np.zeros((self._size[1], self._size[0], 3), np.uint8)
+            screen = pain_screen(base, current_section(report).get("pain_stop", {}).get("t_s")) if reason == "pain" \
+                else summary_screen(base, report)
+            self.floor.rate_pain(self.window, self._t(), show=lambda text: self.window.show(rating_screen(screen, text)))
+            if self.floor.rating_left_by_key and self.window.interactive:
+                self.summary_s = 0  # the key that left the rating has closed the end screen too
+        self.floor.close()
+        report = self.floor.add_to_report(report)
+        if self.report_path is not None:
+            write_report(report, self.report_path)
+        return report
+
     def _show_end(self, report: dict[str, Any], reason: str) -> None:
         """The pain advice or the set's summary, until a key (or ``summary_s`` seconds)."""
         if self.summary_s == 0 or self.window.closed or reason == "interrupted":
@@ -440,13 +480,18 @@ class LiveSession:
         pain_t = current_section(report).get("pain_stop", {}).get("t_s")
         screen = pain_screen(base, pain_t) if reason == "pain" else summary_screen(base, report)
         self.window.show(screen)
+        # the rating is asked here only when the hands-free controls (which ask for it by key or
+        # by voice) are not in use
+        rate = self.floor is None
         if not self.window.interactive:  # a key script's keys after the end are pressed on this screen
-            self.pain_rating = rating_from_keys(self.window.key(1, t_s=math.inf), lambda: self.window.key(1, t_s=math.inf))
+            if rate:
+                self.pain_rating = rating_from_keys(self.window.key(1, t_s=math.inf), lambda: self.window.key(1, t_s=math.inf))
             return
         deadline = None if self.summary_s is None else time.monotonic() + self.summary_s
         while not self.window.closed:
             if (key := self.window.key(100)) is not None:
-                self.pain_rating = rating_from_keys(key, lambda: self.window.key(1000))
+                if rate:
+                    self.pain_rating = rating_from_keys(key, lambda: self.window.key(1000))
                 break
             if deadline is not None and time.monotonic() >= deadline:
                 break

@@ -36,6 +36,8 @@ class Cue:
 
     text: str
     max_age_s: float = 2.0
+    #: What kind of cue (``"talk"`` for the talk-through), so a kind can be cancelled at once.
+    tag: str = ""
 
 
 class CueMaker:
@@ -174,6 +176,10 @@ class Voice:
         self.spoken: list[str] = []
         self.dropped: list[str] = []
         self.failed: str | None = None
+        #: (monotonic start, end or None while speaking, text) of each phrase said: the voice
+        #: commands' listener ignores its own words heard back through the microphone.
+        self.said_at: deque[tuple[float, float | None, str]] = deque(maxlen=20)
+        self._speaking = False
 
     @property
     def enabled(self) -> bool:
@@ -184,6 +190,28 @@ class Voice:
             self._thread = threading.Thread(target=self._work, name="voice", daemon=True)
             self._thread.start()
         return self
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued and nothing being said (True when the voice is off)."""
+        with self._cond:
+            return not self._queue and not self._speaking
+
+    def cancel(self, tag: str) -> None:
+        """Drop the queued cues of one kind (the phrase being said is finished)."""
+        with self._cond:
+            keep = deque(item for item in self._queue if item[1].tag != tag)
+            self.dropped += [c.text for _, c in self._queue if c.tag == tag]
+            self._queue = keep
+
+    def saying(self, words: str, at: float, tail_s: float = 1.5) -> bool:
+        """Whether a phrase containing ``words`` was being said at monotonic time ``at`` (or
+        ended less than ``tail_s`` before it): then hearing ``words`` is likely our own echo."""
+        pattern = re.compile(rf"\b{re.escape(words)}\b", re.IGNORECASE)
+        for start, end, text in list(self.said_at):
+            if start - 0.2 <= at and (end is None or at <= end + tail_s) and pattern.search(text):
+                return True
+        return False
 
     def say(self, cue: Cue) -> None:
         if not self.enabled:
@@ -206,6 +234,10 @@ class Voice:
                 self.dropped.append(cue.text)
                 continue
             assert self.speaker is not None
+            with self._cond:
+                self._speaking = True
+            entry_start = time.monotonic()
+            self.said_at.append((entry_start, None, cue.text))
             try:
                 self.speaker.say(cue.text)
             except (OSError, subprocess.SubprocessError) as exc:
@@ -214,8 +246,19 @@ class Voice:
                 self.log(f"posecoach: voice cues are off: {exc}; use --mute, or --voice-wav DIR to keep them as files")
                 with self._cond:
                     self._queue.clear()
+                    self._speaking = False
                 return
+            finally:
+                self._mark_said(entry_start, cue.text)
+            with self._cond:
+                self._speaking = False
             self.spoken.append(cue.text)
+
+    def _mark_said(self, start: float, text: str) -> None:
+        for i, (s, _, t) in enumerate(self.said_at):
+            if s == start and t == text:
+                self.said_at[i] = (s, time.monotonic(), t)
+                break
 
     def close(self, timeout: float = 8.0) -> None:
         """Say what is still queued (within ``timeout`` s), then stop the worker."""

@@ -1,7 +1,12 @@
 """``posecoach live``: coach a set from the camera (or a video played as if live), in a window.
 
 Keys: q ends the set (the report is saved), space pauses, p is a pain stop (ends the set at once,
-recorded in the report, with advice to ask a therapist). On the end screen, 0-10 rates the pain.
+recorded in the report, with advice to ask a therapist).
+
+Hands-free, for someone on the floor: say "stop" (pain stop), "pause", "go on", "next", or raise a
+hand and wave it (pause / go on; keep waving, or wave both hands, for a pain stop). The coach talks
+you through getting down, the start position and the movement (s or "skip" ends that), and asks
+for a pain level 0-10 at the end (a number key, or say it). Each control is listed in the report.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import sys
 from pathlib import Path
 
 from posecoach.commands.analyze import add_model_argument, make_analysis
+from posecoach.control import cli as floor_cli
 from posecoach.errors import CameraError, ExitCode, UsageError
 from posecoach.routine import any_summary_text, current_section
 from posecoach.store.hook import add_store_arguments, dose_adjuster, record_session
@@ -45,6 +51,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="print no summary")
     add_model_argument(p)
     add_store_arguments(p)
+    floor_cli.add_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -115,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
             args.record.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise UsageError(f"{args.record}: cannot create the folder ({exc.strerror}); choose another place") from None
+    floor_cli.check_arguments(args)
     if not headless:
         check_display()  # before the camera and the model: the cheapest thing that can be missing
     analysis = make_analysis(args.exercise, args.profile, dose_adjuster(args))
@@ -137,10 +145,11 @@ def run(args: argparse.Namespace) -> int:
             meta["recording"] = str(args.record)
         window: Window = HeadlessWindow(script) if headless else CvWindow(f"posecoach - {analysis.spec.name}")
         voice = make_voice(mute=args.mute, wav_dir=args.voice_wav, log=log)
+        floor = floor_cli.make_floor(args, voice, log)
         with PoseEstimator(model_path) as estimator:
             session = LiveSession(analysis, source, estimator, window, voice, source_meta=meta,
                                   report_path=report_path, recorder=recorder, summary_s=args.summary_s,
-                                  full_resolution=args.no_drop, log=log)
+                                  full_resolution=args.no_drop, log=log, floor=floor)
             started = True  # from here the session closes the camera and the recording itself
             result = session.run()
     finally:

@@ -40,6 +40,7 @@ class HudInfo:
     paused: bool = False
     recording: bool = False
     framing: list[str] = field(default_factory=list)  # out-of-view advice (render.framing)
+    hands_free: list[str] = field(default_factory=list)  # how to control the set by voice and gesture
 
 
 def hold_target_s(spec: Spec) -> float | None:
@@ -86,7 +87,8 @@ class Overlay:
         if info.paused:
             # nothing else is going on: advice and faults would hide the one thing to know
             h, w = image.shape[:2]
-            draw.text_block(image, [("PAUSED", draw.YELLOW), ("press space to go on", draw.WHITE)], w // 2,
+            resume = "press space or say \"go on\" to go on" if info.hands_free else "press space to go on"
+            draw.text_block(image, [("PAUSED", draw.YELLOW), (resume, draw.WHITE)], w // 2,
                             h // 2 - round(40 * s), size=1.0 * s, thickness=max(1, round(2 * s)),
                             pad=round(14 * s), align="center", alpha=0.8)
             return image
@@ -145,6 +147,8 @@ class Overlay:
         lines: list[tuple[str, tuple[int, int, int]]] = [("Get ready", draw.WHITE)]
         for msg in todo:
             lines += [(t, draw.YELLOW) for t in draw.wrap(msg, size, th, int(w * 0.8))]
+        for msg in info.hands_free:  # the controls that reach the floor: shown while getting ready
+            lines += [(t, draw.WHITE) for t in draw.wrap(msg, size, th, int(w * 0.85))]
         draw.text_block(image, lines, w // 2, h // 2 - round(20 * s) * len(lines), size=size, thickness=th,
                         pad=round(12 * s), align="center", alpha=0.75)
 

@@ -57,3 +57,18 @@ def pain_screen(image: np.ndarray, t_s: float | None = None) -> np.ndarray:
     draw.text_block(out, text, w // 2, y + round(80 * s), size=size, thickness=max(1, round(2 * s)),
                     pad=round(12 * s), align="center", background=(20, 20, 120), alpha=0.85)
     return out
+
+
+def rating_screen(screen: np.ndarray, prompt: str) -> np.ndarray:
+    """The end screen (summary or pain advice) with the pain rating asked at the bottom:
+    0 (none) to 10 (worst), by number key or voice."""
+    out = screen.copy()
+    s = draw.scale(out)
+    h, w = out.shape[:2]
+    size, th = 0.6 * s, max(1, round(1.5 * s))
+    lines = [(t, draw.WHITE) for t in draw.wrap(prompt, size, th, int(w * 0.85))]
+    lines += [("0 = no pain, 10 = the worst; for 10 press 1 then 0; any other key skips", draw.YELLOW)]
+    line_h = draw.text_size("Ag", size, th)[1] * 2
+    draw.text_block(out, lines, w // 2, h - round(20 * s) - line_h * len(lines), size=size, thickness=th,
+                    pad=round(10 * s), align="center", alpha=0.85)
+    return out

@@ -254,6 +254,16 @@ class Fault(_Model):
     severity: Literal["info", "warning", "stop"] = "warning"
 
 
+class Spoken(_Model):
+    """Short versions of the texts for the spoken talk-through (``live --talk-through``); any left
+    out is taken from ``get_down``, ``get_up`` and the "Start:"/"Movement:" parts of ``instructions``."""
+
+    get_down: str = ""
+    start: str = ""
+    movement: str = ""
+    get_up: str = ""
+
+
 class Spec(_Model):
     schema_version: Literal[1]
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -264,6 +274,7 @@ class Spec(_Model):
     instructions: str = Field(min_length=1)
     get_down: str = ""
     get_up: str = ""
+    spoken: Spoken | None = None
     checked: tuple[str, ...] = ()
     not_checked: tuple[str, ...] = ()
     dose: Dose
