@@ -26,27 +26,27 @@ class Trace:
     values: np.ndarray  #: the metric as the engine measured it (NaN where not seen)
 
 
-def track_path(section: dict[str, Any]) -> Path | None:
-    """The landmark track a report's section was measured from, if it is still on disk."""
+def _source_file(section: dict[str, Any], key: str, in_recording: str) -> Path | None:
+    """The file a report's section names under ``source[key]``, or else the recording folder's
+    ``in_recording`` file, whichever is still on disk."""
     source = section.get("source") or {}
-    candidates = [source.get("track")]
+    candidates = [source.get(key)]
     if source.get("recording"):
-        candidates.append(str(Path(source["recording"]) / "track.jsonl"))
+        candidates.append(str(Path(source["recording"]) / in_recording))
     for c in candidates:
         if c and Path(c).is_file():
             return Path(c)
     return None
+
+
+def track_path(section: dict[str, Any]) -> Path | None:
+    """The landmark track a report's section was measured from, if it is still on disk."""
+    return _source_file(section, "track", "track.jsonl")
 
 
 def video_path(section: dict[str, Any]) -> Path | None:
-    source = section.get("source") or {}
-    candidates = [source.get("video")]
-    if source.get("recording"):
-        candidates.append(str(Path(source["recording"]) / "video.ts"))
-    for c in candidates:
-        if c and Path(c).is_file():
-            return Path(c)
-    return None
+    """The video a report's section was measured from, if it is still on disk."""
+    return _source_file(section, "video", "video.ts")
 
 
 def section_spec(section: dict[str, Any]) -> Spec | None:
