@@ -652,7 +652,7 @@ def test_losing_the_display_ends_the_set_with_its_report(tmp_path):
         env = {**os.environ, "DISPLAY": display}
         env.pop("POSECOACH_HEADLESS", None)
         proc = subprocess.Popen([sys.executable, "-m", "posecoach", "live", "-e", "bridge", "--source", str(SAMPLE),
-                                 "--mute", "--model", "lite", "--summary-s", "0", "--report", str(out)],
+                                 "--mute", "--no-listen", "--model", "lite", "--summary-s", "0", "--report", str(out)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         deadline = time.monotonic() + 120
         while not out.exists() and time.monotonic() < deadline and proc.poll() is None:
