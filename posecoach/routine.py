@@ -67,9 +67,9 @@ def _with_dose(spec: Spec, step: dict[str, Any], where: str) -> Spec:
     changes = {k: step[k] for k in ("reps", "holds", "hold_s") if k in step}
     if not changes:
         return spec
-    if "reps" in changes and spec.rep is None:
+    if "reps" in changes and spec.kind == "hold":
         raise SpecError(f"{where}.reps: {spec.id!r} is timed as holds; use holds and hold_s")
-    if "holds" in changes and spec.hold is None:
+    if "holds" in changes and spec.kind == "reps":
         raise SpecError(f"{where}.holds: {spec.id!r} counts reps; use reps")
     data = spec.model_dump(mode="python")
     data["dose"].update(changes)
@@ -117,7 +117,7 @@ def load_routine(name: str | Path) -> Routine:
 def dose_done(spec: Spec, session: Session) -> bool:
     """Whether the set has done its dose (reps, or holds that reached most of their target)."""
     d = spec.dose
-    if spec.rep is not None:
+    if spec.kind == "reps":
         target = (d.reps or 0) * d.sets
         if not target:
             return False
@@ -125,7 +125,7 @@ def dose_done(spec: Spec, session: Session) -> bool:
             return min(session.by_side.get("left", 0), session.by_side.get("right", 0)) >= target
         return session.count >= target
     target = (d.holds or 1) * d.sets
-    goal = spec.hold.target_s if spec.hold is not None else 0.0
+    goal = spec.hold_target_s or 0.0
     good = [h for h in session.holds if h.duration_s >= HOLD_DONE_SHARE * goal - 1e-9]
     if d.per_side:
         sides = [h.side for h in good]

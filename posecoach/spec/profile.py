@@ -239,7 +239,7 @@ def apply_profile(spec: Spec, profile_path: Path | str, *, today: dt.date | None
             raise SpecError(f"{exc} (check the values this profile sets)") from None
 
     adjusted = validated()  # first: the build-up below reads the adjusted dose, so it must be valid
-    if prog is not None and adjusted.dose.reps and adjusted.rep is not None:
+    if prog is not None and adjusted.dose.reps and adjusted.kind == "reps":
         full = adjusted.dose.reps
         reps, week = reps_today(full, prog, today or dt.date.today())
         if reps != full:

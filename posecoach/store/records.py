@@ -234,11 +234,11 @@ def _not_started(report: dict[str, Any], exercise: str, position: int) -> SetRec
             spec = None
     if spec is not None:
         name, per_side = spec.name, spec.dose.per_side
-        if spec.rep is not None and spec.dose.reps:
+        if spec.kind == "reps" and spec.dose.reps:
             reps = spec.dose.reps * spec.dose.sets
         else:
             holds = (spec.dose.holds or 1) * spec.dose.sets
-            target = spec.hold.target_s if spec.hold is not None else spec.dose.hold_s
+            target = spec.hold_target_s if spec.kind == "hold" else spec.dose.hold_s
     return SetRecord(position=position, exercise=exercise, exercise_name=name, metric=None, metric_unit=None,
                      prescribed_reps=reps, prescribed_holds=holds, hold_target_s=target, per_side=per_side,
                      reps_done=0, holds_done=0, status="not started", stop_reason="not started", stop_t_s=None,
