@@ -182,7 +182,7 @@ def http_get(url: str, *, max_bytes: int = MAX_DOWNLOAD_BYTES, timeout: float = 
     request = urllib.request.Request(url, headers={"User-Agent": f"posecoach/{posecoach.__version__}"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - https only
-            body = response.read(max_bytes + 1)
+            body: bytes = response.read(max_bytes + 1)
     except (OSError, http.client.HTTPException, ValueError) as exc:
         raise SourceError(_one_line(exc)) from exc
     if len(body) > max_bytes:
@@ -208,7 +208,7 @@ class GoogleBundleSource:
     label = "google"
 
     def __init__(self, manifest: dict[str, Any]) -> None:
-        self._url = manifest["google_url"]
+        self._url: str = manifest["google_url"]
 
     def describe(self, name: str) -> str:
         return self._url.format(name=name)

@@ -40,13 +40,15 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from posecoach.errors import SpecError
 from posecoach.spec.loader import exercise_ids, parse_spec, read_toml
 from posecoach.spec.schema import Dose, Fault, Rep, Hold, Bounce, Setup, Spec
 
 PROFILE_SCHEMA_VERSION = 1
 _TOP_KEYS = ("schema_version", "name", "person", "therapist", "note", "exercises", "progression", "build_up")
-_SECTIONS: dict[str, type] = {"dose": Dose, "rep": Rep, "hold": Hold, "bounce": Bounce, "setup": Setup}
+_SECTIONS: dict[str, type[BaseModel]] = {"dose": Dose, "rep": Rep, "hold": Hold, "bounce": Bounce, "setup": Setup}
 _FAULT_FIELDS = ("value", "debounce_s", "severity", "message", "enabled")
 _PROGRESSION_KEYS = ("start_date", "start_reps", "add_per_week")
 
