@@ -143,10 +143,12 @@ class ClusterBatch:
         self.address = address
 
     @classmethod
-    def connect(cls, address: str, *, timeout: float = CONNECT_TIMEOUT_S) -> ClusterBatch:
-        """Connect and wait for a first worker; a one-line ``UsageError`` (exit 2) when the extra is
-        missing, the scheduler cannot be reached, or no worker has joined it."""
+    def connect(cls, address: str, *, timeout: float | None = None) -> ClusterBatch:
+        """Connect and wait for a first worker (``timeout`` seconds each, default ``CONNECT_TIMEOUT_S``);
+        a one-line ``UsageError`` (exit 2) when the extra is missing, the scheduler cannot be
+        reached, or no worker has joined it."""
         distributed = _distributed()
+        timeout = CONNECT_TIMEOUT_S if timeout is None else timeout
         try:
             client = distributed.Client(address, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError, ValueError, TypeError) as exc:
