@@ -149,6 +149,15 @@ class ClusterBatch:
         reached, or no worker has joined it."""
         distributed = _distributed()
         timeout = CONNECT_TIMEOUT_S if timeout is None else timeout
+        try:  # checked first: a Client given a bad address hangs at exit trying to close
+            from distributed.comm import get_address_host, parse_address
+            from distributed.comm.registry import get_backend
+
+            get_backend(parse_address(address)[0])
+            get_address_host(address)
+        except (ValueError, TypeError) as exc:
+            raise UsageError(f"{address}: not a Dask scheduler address ({' '.join(str(exc).split())}); "
+                             f"pass what 'dask scheduler' prints, e.g. --cluster tcp://HOST:8786") from None
         try:
             client = distributed.Client(address, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError, ValueError, TypeError) as exc:

@@ -216,6 +216,9 @@ def test_no_scheduler_is_one_line_and_exit_2(tmp_path: Path, monkeypatch: pytest
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and f"{address}: cannot reach the Dask scheduler" in err and "dask scheduler" in err
     assert not (tmp_path / "o" / "batch.json").exists()
+    assert main(["batch", str(tmp_path), "-e", EXERCISE, "--out", str(tmp_path / "o"), "--cluster", "nonsense://x"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "nonsense://x: not a Dask scheduler address" in err
 
 
 def test_without_the_extra_is_one_line_and_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

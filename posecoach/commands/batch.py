@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     check_writable(args.out, "--out", folder=True)  # before the first video, not after the last
     make_analysis(args.exercise)  # an unknown exercise or routine fails once, here, not once per video
     batch = run_batch
-    if args.cluster:  # the workers obtain the model; each is checked before the first video
+    if args.cluster is not None:  # the workers obtain the model; each is checked before the first video
         from posecoach.distributed import ClusterBatch
 
         cluster = ClusterBatch.connect(args.cluster)
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         resolve_model(args.model, log=lambda m: print(m, file=sys.stderr))  # obtain it once, before the workers
     jobs = max(1, min(args.jobs, len(videos)))
     if not args.quiet:
-        where = f" on the cluster at {args.cluster}" if args.cluster else ""
+        where = f" on the cluster at {args.cluster}" if args.cluster is not None else ""
         print(f"analysing {len(videos)} videos of {args.exercise} with {jobs} process{'es' if jobs > 1 else ''}{where}")
 
     def show(r: VideoResult) -> None:
