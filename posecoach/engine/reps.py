@@ -213,9 +213,3 @@ class RepCounter:
             self.state = REST
             return self._complete(t)
         return []
-
-    def peak_elapsed(self, t: float) -> float:
-        """Seconds past the peak threshold so far in the current rep (for a live hold timer)."""
-        if self.state == PEAK and self._peak_enter_s is not None:
-            return self._peak_hold + (t - self._peak_enter_s)
-        return self._peak_hold if self.state == RETURNING else 0.0

@@ -64,7 +64,7 @@ def trace_for(section: dict[str, Any]) -> Trace | None:
     spec = section_spec(section)
     if path is None or spec is None:
         return None
-    from posecoach.pipeline import Analysis
+    from posecoach.app.pipeline import Analysis
     from posecoach.report import metric_unit
     from posecoach.track import read_frames
 
