@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from posecoach.app.pipeline import Analysis, Runner
-from posecoach.pose.models import MODEL_NAMES
 from posecoach.spec.loader import find_spec
 from posecoach.spec.schema import Spec
 
@@ -62,13 +61,15 @@ def stderr_log(message: str) -> None:
 def model_label(model: str) -> str:
     """The model as a report or track header records it: a name, or the bundle's path as given
     (with ``~`` expanded), so a saved track can be matched to the model without resolving it."""
+    from posecoach.pose.models import MODEL_NAMES  # late: the commands' start-up stays quick
+
     return model if model in MODEL_NAMES else str(Path(model).expanduser())
 
 
 def resolve_model_arg(model: str, log: Callable[[str], None] | None = stderr_log) -> tuple[Path, str]:
     """``--model`` (a name, obtained if missing, or a ``.task`` file) as (bundle path, label for
     the report). Every command that runs the model comes through here."""
-    from posecoach.pose.models import resolve_model
+    from posecoach.pose.models import MODEL_NAMES, resolve_model
 
     path = resolve_model(model, log=log)
     return path, model if model in MODEL_NAMES else str(path)
