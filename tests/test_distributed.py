@@ -207,7 +207,7 @@ def _free_port() -> int:
 
 def test_no_scheduler_is_one_line_and_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                              capsys: pytest.CaptureFixture[str]) -> None:
-    import posecoach.distributed as dist
+    import posecoach.app.distributed as dist
 
     (tmp_path / "a.mp4").write_bytes(b"x")
     monkeypatch.setattr(dist, "CONNECT_TIMEOUT_S", 1.0)
@@ -232,7 +232,7 @@ def test_without_the_extra_is_one_line_and_exit_2(tmp_path: Path, monkeypatch: p
 
 
 def test_a_worker_that_cannot_see_the_videos_is_found_before_any_video(tmp_path: Path) -> None:
-    from posecoach.distributed import check_worker
+    from posecoach.app.distributed import check_worker
 
     (tmp_path / "here.mp4").write_bytes(b"x")
     answer = check_worker([str(tmp_path / "here.mp4"), str(tmp_path / "elsewhere.mp4")], "lite")

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from posecoach.batch import BatchInterrupted, VideoResult, exit_code, find_videos, run_batch, write_summary
+from posecoach.app.batch import BatchInterrupted, VideoResult, exit_code, find_videos, run_batch, write_summary
 from posecoach.commands.analyze import add_model_argument
 from posecoach.errors import ExitCode, OutputError
 from posecoach.outputs import check_writable
@@ -49,20 +49,19 @@ def _line(r: VideoResult) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posecoach.commands.analyze import make_analysis
-    from posecoach.pose.models import resolve_model
+    from posecoach.app.build import make_analysis, resolve_model_arg
 
     videos = find_videos(args.folder)
     check_writable(args.out, "--out", folder=True)  # before the first video, not after the last
     make_analysis(args.exercise)  # an unknown exercise or routine fails once, here, not once per video
     batch = run_batch
     if args.cluster is not None:  # the workers obtain the model; each is checked before the first video
-        from posecoach.distributed import ClusterBatch
+        from posecoach.app.distributed import ClusterBatch
 
         cluster = ClusterBatch.connect(args.cluster)
         args.jobs, batch = cluster.prepare(videos, args.model), cluster.run
     else:
-        resolve_model(args.model, log=lambda m: print(m, file=sys.stderr))  # obtain it once, before the workers
+        resolve_model_arg(args.model)  # obtain it once, before the workers
     jobs = max(1, min(args.jobs, len(videos)))
     if not args.quiet:
         where = f" on the cluster at {args.cluster}" if args.cluster is not None else ""

@@ -3,7 +3,7 @@
 ``posecoach batch FOLDER --cluster tcp://HOST:8786`` hands every video to a Dask scheduler, whose
 workers (``dask worker tcp://HOST:8786`` on each machine, with posecoach and the pose model
 installed) analyse them exactly as the one-machine batch does, with the same code
-(``posecoach.batch.analyse_one``). The videos must be readable on every worker at the path the
+(``posecoach.app.batch.analyse_one``). The videos must be readable on every worker at the path the
 batch machine sees (an archive on a network share mounted at the same place); the reports need no
 shared folder: a worker analyses into a private temporary folder and sends back every file the
 analysis wrote, and this machine writes them into ``--out`` as soon as that video's task is done.
@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from posecoach import jsonio
-from posecoach.batch import NOT_STARTED, BatchInterrupted, VideoResult, analyse_one, output_paths
+from posecoach.app.batch import NOT_STARTED, BatchInterrupted, VideoResult, analyse_one, output_paths
 from posecoach.errors import ExitCode, ModelError, OutputError, PosecoachError, UsageError, VideoOpenError
 
 CONNECT_TIMEOUT_S = 10.0  #: how long to try the scheduler (and wait for a first worker) before giving up
@@ -83,7 +83,7 @@ def analyse_remote(video: str, shown: str, exercise: str, model: str, report_pat
     The analysis writes into a private temporary folder (a retried task starts clean, and two
     workers never share files); the report is then rewritten with the batch machine's paths so
     that the files sent back are those ``posecoach batch --jobs N`` would have written."""
-    from posecoach.batch import _internal_error
+    from posecoach.app.batch import _internal_error
     from posecoach.report import write_report
 
     final = Path(report_path)
@@ -113,11 +113,11 @@ def analyse_remote(video: str, shown: str, exercise: str, model: str, report_pat
 def check_worker(videos: Sequence[str], model: str) -> dict[str, Any]:
     """Run on every worker before the batch: can it see the videos and obtain the model?"""
     from posecoach import __version__
-    from posecoach.pose.models import resolve_model
+    from posecoach.app.build import resolve_model_arg
 
     missing = [v for v in videos if not os.path.isfile(v)]
     try:
-        resolve_model(model, log=lambda m: None)
+        resolve_model_arg(model, log=None)
         model_error = None
     except PosecoachError as exc:
         model_error = str(exc)
@@ -135,7 +135,7 @@ def _write_files(out_dir: Path, files: dict[str, bytes]) -> None:
 
 
 class ClusterBatch:
-    """A connection to a Dask scheduler that runs a batch the way ``posecoach.batch.run_batch`` does
+    """A connection to a Dask scheduler that runs a batch the way ``posecoach.app.batch.run_batch`` does
     (same arguments, same results, same files), one task per video."""
 
     def __init__(self, client: Any, address: str) -> None:
