@@ -27,13 +27,14 @@ Definitions (also written into the JSON output, so a table never loses its meani
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from posecoach.errors import ExitCode, PosecoachError
+from posecoach.formats.errors import validate
+from posecoach.formats.labels import ClipEntry, LabelFile
 from posecoach.jsonio import read_json
 
 DEFINITIONS = {
@@ -90,53 +91,17 @@ class ClipLabel:
         return Path(self.file).stem
 
 
-def _intervals(raw: Any, where: str, tag_key: str, required_tag: bool) -> tuple[Interval, ...]:
-    if not isinstance(raw, list):
-        raise ManifestError(f"{where}: expected a list of {{\"start\", \"end\"}} objects [got {type(raw).__name__}]")
-    out = []
-    for i, item in enumerate(raw):
-        here = f"{where}[{i}]"
-        if not isinstance(item, dict):
-            raise ManifestError(f"{here}: expected an object with \"start\" and \"end\"")
-        start, end = item.get("start"), item.get("end")
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (start, end)):
-            raise ManifestError(f"{here}: needs numbers \"start\" and \"end\" (seconds) [got {start!r}, {end!r}]")
-        start, end = float(start), float(end)
-        if end < start:
-            raise ManifestError(f"{here}: end {end:g} is before start {start:g}")
-        tag = item.get(tag_key)
-        if required_tag and not isinstance(tag, str):
-            raise ManifestError(f"{here}.{tag_key}: required (a fault id string)")
-        severity = item.get("severity")
-        if severity is not None and not isinstance(severity, str):
-            raise ManifestError(f"{here}.severity: expected a string like \"moderate\" [got {severity!r}]")
-        out.append(Interval(start, end, tag if isinstance(tag, str) else None, severity))
-    return tuple(out)
+def _clip_label(entry: ClipEntry, folder: Path) -> ClipLabel:
+    holds = None if entry.holds is None else tuple(Interval(h.start, h.end, h.side, h.severity) for h in entry.holds)
+    faults = None if entry.faults is None else tuple(Interval(f.start, f.end, f.id, f.severity) for f in entry.faults)
+    return ClipLabel(entry.file, (folder / entry.file).resolve(), entry.exercise, entry.reps, entry.reps_per_side,
+                     holds, faults, entry.view)
 
 
 def parse_clip(raw: Any, where: str, folder: Path) -> ClipLabel:
-    """One clip entry of a manifest; ``where`` names it in error messages."""
-    if not isinstance(raw, dict):
-        raise ManifestError(f"{where}: expected an object")
-    for key in ("file", "exercise"):
-        if not isinstance(raw.get(key), str) or not raw[key]:
-            raise ManifestError(f"{where}.{key}: required (a string)")
-    reps = raw.get("reps")
-    if reps is not None and (isinstance(reps, bool) or not isinstance(reps, int) or reps < 0):
-        raise ManifestError(f"{where}.reps: expected a whole number or null [got {reps!r}]")
-    per_side = raw.get("reps_per_side")
-    if per_side is not None and not (isinstance(per_side, dict) and all(
-            isinstance(v, int) and not isinstance(v, bool) for v in per_side.values())):
-        raise ManifestError(f"{where}.reps_per_side: expected {{\"left\": n, \"right\": n}} [got {per_side!r}]")
-    holds = _intervals(raw["holds"], f"{where}.holds", "side", False) if "holds" in raw else None
-    faults = _intervals(raw["faults"], f"{where}.faults", "id", True) if "faults" in raw else None
-    view = raw.get("view")
-    if view is not None and not isinstance(view, str):
-        raise ManifestError(f"{where}.view: expected a view name such as \"side\" [got {view!r}]")
-    if "\0" in raw["file"]:
-        raise ManifestError(f"{where}.file: not a file name [got {raw['file']!r}]")
-    return ClipLabel(raw["file"], (folder / raw["file"]).resolve(), raw["exercise"], reps, per_side, holds,
-                     faults, view)
+    """One clip entry of a manifest (``posecoach.formats.labels.ClipEntry``); ``where`` names it
+    in error messages."""
+    return _clip_label(validate(ClipEntry, raw, where, ManifestError), folder)
 
 
 def _manifest_files(path: Path) -> list[Path]:
@@ -169,7 +134,7 @@ def load_manifest(paths: Path | Sequence[Path]) -> list[ClipLabel]:
                 continue
             if not isinstance(doc, dict) or not isinstance(doc.get("clips"), list):
                 raise ManifestError(f"{file}: expected {{\"clips\": [...]}} or a list of label-file paths")
-            clips += [parse_clip(c, f"{file}: clips[{i}]", file.parent) for i, c in enumerate(doc["clips"])]
+            clips += [_clip_label(c, file.parent) for c in validate(LabelFile, doc, file, ManifestError).clips]
     return clips
 
 
