@@ -61,3 +61,28 @@ def report_files(folder: Path) -> list[Path]:
         if isinstance(data, dict) and data.get("schema") in REPORT_KINDS:
             found.append(path)
     return found
+
+
+_REP = {"number": 1, "side": None, "start_s": None, "end_s": None, "duration_s": None, "peak_hold_s": None,
+        "metric": "m", "metric_unit": "deg", "metric_min": None, "metric_max": None, "range_of_motion": None,
+        "faults": []}
+_HOLD = {"start_s": None, "end_s": None, "duration_s": None, "side": None, "target_s": None, "reached_target": None}
+_FAULT = {"id": "x", "start_s": None, "end_s": None, "message": "", "severity": "warning"}
+
+
+def example_report(*, rep_details: list[dict[str, Any]] = (), holds: list[dict[str, Any]] = (),  # type: ignore[assignment]
+                   faults: list[dict[str, Any]] = (), **top: Any) -> dict[str, Any]:  # type: ignore[assignment]
+    """A complete exercise report (valid against the schema) with the given reps, holds and faults;
+    each entry needs only the keys a test is about, the rest are filled with neutral values."""
+    report: dict[str, Any] = {
+        "schema": "posecoach.report", "schema_version": 1, "posecoach_version": "0", "exercise": "x",
+        "exercise_name": "X", "source": {}, "status": "complete", "stop": {"reason": "completed", "t_s": 0.0},
+        "duration_s": 0.0, "setup_completed_s": None, "dose": {"reps": 1}, "reps": len(rep_details),
+        "holds": [{**_HOLD, **h} for h in holds], "faults": [{**_FAULT, **f} for f in faults],
+        "possible_faults": [], "fault_checks": [], "not_checked": [],
+        "rep_details": [{**_REP, **r} for r in rep_details], "frames": 0, "frames_with_pose": 0,
+        "frames_out_of_order": 0, "pose_gaps": [], "view": {"expected": [], "detected_s": {}, "note": None},
+        "limits": {"profile": None},
+    }
+    report.update(top)
+    return report

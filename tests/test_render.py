@@ -25,6 +25,7 @@ from posecoach.render.video import VideoOut, count_frames
 from posecoach.render.window import HeadlessWindow, display_size, parse_key_script
 from posecoach.spec.loader import find_spec
 from posecoach.types import Features, PoseFrame
+from report_schema import example_report
 
 W, H = 640, 480
 BG = (40, 40, 40)
@@ -208,12 +209,12 @@ def test_spec_landmarks_cover_both_sides_of_generic_names(bridge) -> None:
 
 
 # -- timeline -----------------------------------------------------------------------------------
-REPORT = {
-    "rep_details": [{"number": 1, "side": None, "start_s": 2.0, "end_s": 4.0},
-                    {"number": 2, "side": None, "start_s": 6.0, "end_s": 8.0}],
-    "holds": [{"start_s": 2.5, "end_s": 3.5}],
-    "faults": [{"id": "x", "start_s": 7.0, "end_s": 7.5}],
-}
+REPORT = example_report(
+    rep_details=[{"number": 1, "side": None, "start_s": 2.0, "end_s": 4.0},
+                 {"number": 2, "side": None, "start_s": 6.0, "end_s": 8.0}],
+    holds=[{"start_s": 2.5, "end_s": 3.5}],
+    faults=[{"id": "x", "start_s": 7.0, "end_s": 7.5}],
+)
 
 
 def _mid(tl: Timeline, row: str) -> int:
