@@ -51,14 +51,16 @@ def _clips() -> list[tuple[str, Path, str]]:
         if labels.exists():
             for clip in json.loads(labels.read_text())["clips"]:
                 path = labels.parent / clip["file"]
+                if not path.exists() and folder == "tracks":  # the videos stay elsewhere; their landmarks are here
+                    path = path.with_suffix(".jsonl")
                 if path.exists():
                     stem = clip["file"].replace("/", "_").rsplit(".", 1)[0]
                     found.append((f"{folder}__{stem}", path, clip["exercise"]))
     return found
 
 
-def write(out: Path) -> int:
-    if out.exists():
+def write(out: Path, keep: bool = False) -> int:
+    if out.exists() and not keep:
         shutil.rmtree(out)
     (out / "tracks").mkdir(parents=True)
     log = out / "run.log"
@@ -67,6 +69,8 @@ def write(out: Path) -> int:
     env_cmd = _posecoach()
     for name, path, exercise in _clips():
         report = out / f"{name}.report.json"
+        if keep and report.exists():
+            continue
         cmd = [*env_cmd, "analyze", str(path), "--exercise", exercise, "--report", str(report), "--quiet", "--no-store"]
         code = _run(cmd, log)
         print(f"{name}: analyze exit {code}", flush=True)
@@ -113,7 +117,8 @@ def _roots(out: Path) -> tuple[str, ...]:
 
 
 def compare(a: Path, b: Path) -> int:
-    names = sorted({p.name for p in a.glob("*.json")} | {p.name for p in b.glob("*.json")})
+    names = sorted({p.name for p in a.glob("*.json")} | {p.name for p in b.glob("*.json")}
+                   | {p.name for p in a.glob("*.csv")} | {p.name for p in b.glob("*.csv")})
     problems: list[str] = []
     for name in names:
         pa, pb = a / name, b / name
@@ -121,6 +126,11 @@ def compare(a: Path, b: Path) -> int:
             problems.append(f"{name}: only in {'after' if not pa.exists() else 'before'}")
             continue
         # a checkout's folder appears in source paths and command lines; it is not a result
+        if name.endswith(".csv"):
+            ta, tb = (_normal(p.read_text(), _roots(p.parent)) for p in (pa, pb))
+            if ta != tb:
+                problems.append(f"{name}: the CSVs differ")
+            continue
         ja, jb = (_normal(json.loads(p.read_text()), _roots(p.parent)) for p in (pa, pb))
         found: list[str] = []
         _diff(ja, jb, name, found)
@@ -136,11 +146,12 @@ def main() -> int:
     sub = parser.add_subparsers(dest="cmd", required=True)
     w = sub.add_parser("write")
     w.add_argument("out", type=Path)
+    w.add_argument("--keep", action="store_true", help="keep OUT's reports and write only the missing ones")
     c = sub.add_parser("compare")
     c.add_argument("before", type=Path)
     c.add_argument("after", type=Path)
     args = parser.parse_args()
-    return write(args.out) if args.cmd == "write" else compare(args.before, args.after)
+    return write(args.out, args.keep) if args.cmd == "write" else compare(args.before, args.after)
 
 
 if __name__ == "__main__":
