@@ -62,7 +62,7 @@ def _clips() -> list[tuple[str, Path, str]]:
 def write(out: Path, keep: bool = False) -> int:
     if out.exists() and not keep:
         shutil.rmtree(out)
-    (out / "tracks").mkdir(parents=True)
+    (out / "tracks").mkdir(parents=True, exist_ok=True)
     log = out / "run.log"
     (out / "checkout.txt").write_text(str(ROOT) + "\n", encoding="utf-8")
     failures = 0
