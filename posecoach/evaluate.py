@@ -35,6 +35,7 @@ from typing import Any
 from posecoach.errors import ExitCode, PosecoachError
 from posecoach.formats.errors import validate
 from posecoach.formats.labels import ClipEntry, LabelFile
+from posecoach.formats.report import FaultRecord, HoldRecord, Report
 from posecoach.jsonio import read_json
 
 DEFINITIONS = {
@@ -139,6 +140,24 @@ def load_manifest(paths: Path | Sequence[Path]) -> list[ClipLabel]:
 
 
 # -- metrics ------------------------------------------------------------------------------------
+def _as_report(report: dict[str, Any] | Report) -> Report:
+    """An exercise report as its model (a dict is one read back from a file)."""
+    return report if isinstance(report, Report) else Report.model_validate(report)
+
+
+def _s(t: float | None) -> float:
+    """A reported time in seconds; a report leaves one out (None) only where no time exists, and
+    no scored hold or fault has such a gap."""
+    if t is None:
+        raise ValueError("a scored hold or fault has no time")
+    return float(t)
+
+
+def _names(reported: FaultRecord, label: Interval) -> bool:
+    """Whether a reported fault names a labelled one: same id, overlapping times."""
+    return label.tag == reported.id and _overlaps(_s(reported.start_s), _s(reported.end_s), label.start_s, label.end_s)
+
+
 def overlap_s(a0: float, a1: float, b0: float, b1: float) -> float:
     """Length of the overlap of [a0, a1] and [b0, b1] (0 when they do not overlap)."""
     return max(0.0, min(a1, b1) - max(a0, b0))
@@ -149,11 +168,11 @@ def _overlaps(a0: float, a1: float, b0: float, b1: float) -> bool:
     return a0 <= b1 and b0 <= a1
 
 
-def match_holds(reported: Sequence[dict[str, Any]], labelled: Sequence[Interval]) -> list[tuple[Interval, dict[str, Any] | None]]:
+def match_holds(reported: Sequence[HoldRecord], labelled: Sequence[Interval]) -> list[tuple[Interval, HoldRecord | None]]:
     """Pair each labelled hold with the unused reported hold that overlaps it most (or None).
     Pairs are taken greedily by overlap length, largest first."""
     candidates = sorted(
-        ((overlap_s(lab.start_s, lab.end_s, rep["start_s"], rep["end_s"]), li, ri)
+        ((overlap_s(lab.start_s, lab.end_s, _s(rep.start_s), _s(rep.end_s)), li, ri)
          for li, lab in enumerate(labelled) for ri, rep in enumerate(reported)),
         reverse=True,
     )
@@ -166,14 +185,12 @@ def match_holds(reported: Sequence[dict[str, Any]], labelled: Sequence[Interval]
     return [(lab, reported[pair[li]] if li in pair else None) for li, lab in enumerate(labelled)]
 
 
-def match_faults(reported: Sequence[dict[str, Any]], labelled: Sequence[Interval]) -> tuple[int, int, int]:
+def match_faults(reported: Sequence[FaultRecord], labelled: Sequence[Interval]) -> tuple[int, int, int]:
     """(true positives, false positives, false negatives) of reported against labelled faults.
     A report is a true positive if it overlaps any label of its id; a label is found (not a
     false negative) if any report of its id overlaps it."""
-    tp = sum(1 for r in reported if any(
-        lab.tag == r["id"] and _overlaps(r["start_s"], r["end_s"], lab.start_s, lab.end_s) for lab in labelled))
-    found = sum(1 for lab in labelled if any(
-        lab.tag == r["id"] and _overlaps(r["start_s"], r["end_s"], lab.start_s, lab.end_s) for r in reported))
+    tp = sum(1 for r in reported if any(_names(r, lab) for lab in labelled))
+    found = sum(1 for lab in labelled if any(_names(r, lab) for r in reported))
     return tp, len(reported) - tp, len(labelled) - found
 
 
@@ -219,41 +236,41 @@ class ClipScore:
         return self.status == "ok" and self.label.faults is not None
 
 
-def score_clip(label: ClipLabel, report: dict[str, Any], *, source: str = "", seconds: float = 0.0,
+def score_clip(label: ClipLabel, report: dict[str, Any] | Report, *, source: str = "", seconds: float = 0.0,
                times_holds: bool = True) -> ClipScore:
-    """Score one posecoach report (the dict of ``posecoach.report``) against its label.
+    """Score one posecoach exercise report (the model, or its dict) against its label.
     ``times_holds`` is False when the exercise's spec does not time holds (then holds are not scored)."""
-    s = ClipScore(label, source=source, seconds=seconds, counted=int(report["reps"]),
-                  frames=int(report["frames"]), frames_with_pose=int(report["frames_with_pose"]),
-                  duration_s=float(report.get("duration_s") or 0.0))
-    if "reps_by_side" in report:
-        s.counted_by_side = {k: int(v) for k, v in report["reps_by_side"].items()}
-    holds = report.get("holds", [])
+    report = _as_report(report)
+    s = ClipScore(label, source=source, seconds=seconds, counted=report.reps,
+                  frames=report.frames, frames_with_pose=report.frames_with_pose,
+                  duration_s=float(report.duration_s or 0.0))
+    if report.reps_by_side is not None:
+        s.counted_by_side = dict(report.reps_by_side)
+    holds = report.holds
     s.holds_scored = label.holds is not None and times_holds
     if s.holds_scored:
         assert label.holds is not None
         pairs = match_holds(holds, label.holds)
-        s.hold_errors_s = [abs(float(rep["duration_s"]) - lab.duration_s) for lab, rep in pairs if rep is not None]
+        s.hold_errors_s = [abs(_s(rep.duration_s) - lab.duration_s) for lab, rep in pairs if rep is not None]
         s.holds_missed = sum(1 for _, rep in pairs if rep is None)
         s.holds_extra = len(holds) - len(s.hold_errors_s)
-    s.faults_reported = [f["id"] for f in report.get("faults", [])]
+    s.faults_reported = [f.id for f in report.faults]
     if label.faults is not None:
         expected = expected_faults(label, report)
         s.fault_labels = len(expected)
-        s.fault_tp, s.fault_fp, s.fault_fn = match_faults(report.get("faults", []), expected)
-        s.fault_found = [(lab.severity, any(
-            lab.tag == r["id"] and _overlaps(r["start_s"], r["end_s"], lab.start_s, lab.end_s)
-            for r in report.get("faults", []))) for lab in expected]
+        s.fault_tp, s.fault_fp, s.fault_fn = match_faults(report.faults, expected)
+        s.fault_found = [(lab.severity, any(_names(r, lab) for r in report.faults)) for lab in expected]
     return s
 
 
-def expected_faults(label: ClipLabel, report: dict[str, Any]) -> tuple[Interval, ...]:
+def expected_faults(label: ClipLabel, report: dict[str, Any] | Report) -> tuple[Interval, ...]:
     """The labelled faults, plus ``short_hold`` wherever a labelled hold of a rep exercise is
     shorter than the rule the spec applies (under 80 % of its target): a hold labelled 3 s in
     an exercise whose dose asks for 5 s is a short hold by the spec's own definition."""
+    report = _as_report(report)
     extra: list[Interval] = []
-    targets = [h.get("target_s") for h in report.get("holds", []) if h.get("target_s")]
-    if label.holds and targets and report.get("rep_details"):
+    targets = [h.target_s for h in report.holds if h.target_s]
+    if label.holds and targets and report.rep_details:
         target = float(targets[0])
         extra = [Interval(h.start_s, h.end_s, "short_hold") for h in label.holds if h.duration_s < 0.8 * target]
     return (*(label.faults or ()), *extra)

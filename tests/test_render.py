@@ -253,9 +253,9 @@ def test_timeline_cursor_moves_with_time() -> None:
 
 # -- screens, window, video ----------------------------------------------------------------
 def test_summary_and_pain_screens_write_their_text() -> None:
-    report = {"exercise": "bridge", "exercise_name": "Bridge", "dose": {"reps": 10}, "reps": 3, "rep_details": [],
-              "holds": [], "faults": [], "fault_checks": [], "not_checked": [], "frames": 90,
-              "frames_with_pose": 90, "status": "complete", "stop": {"reason": "user", "t_s": 3.0}}
+    report = example_report(exercise="bridge", exercise_name="Bridge", dose={"reps": 10}, reps=3, rep_details=[],
+                            holds=[], faults=[], fault_checks=[], not_checked=[], frames=90,
+                            frames_with_pose=90, status="complete", stop={"reason": "user", "t_s": 3.0})
     s = summary_screen(blank(), report)
     assert count_color(s[0:200, 0:400], draw.WHITE, tol=30) > 300
     p = pain_screen(blank(), 12.3)
