@@ -73,7 +73,7 @@ def format_amount(value: float, unit: str) -> str:
 def report_model(spec: Spec, session: Session, source: dict[str, Any], *,
                  limits: dict[str, Any] | None = None) -> Report:
     """The report of one set, typed (see ``posecoach.formats.report``)."""
-    end_t = session._last_t if session._last_t is not None else 0.0
+    end_t = session.last_t if session.last_t is not None else 0.0
     start_t = session.first_t if session.first_t is not None else 0.0
     complete = session.stop_reason in ("completed", "user")
     extra: dict[str, Any] = {}

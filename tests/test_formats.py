@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from posecoach.errors import ModelError, SpecError, TrackError
-from posecoach.evaluate import ManifestError, load_manifest
+from posecoach.errors import ManifestError
+from posecoach.evaluation.score import load_manifest
 from posecoach.formats import errors as ferrors
 from posecoach.formats.manifest import Manifest
 from posecoach.formats.routine import RoutineFile
