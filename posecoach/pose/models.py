@@ -35,6 +35,8 @@ from typing import Any, Protocol
 import posecoach
 from posecoach.data import data_dir
 from posecoach.errors import BundleError, ModelError, SourceError
+from posecoach.formats.errors import validate
+from posecoach.formats.manifest import Manifest
 from posecoach.pose.bundle import build_bundle, bundle_problem, packed_asset_range, read_tar_members
 
 MODEL_NAMES = ("lite", "full", "heavy")
@@ -71,16 +73,16 @@ def manifest_path() -> Path:
 
 
 def load_manifest() -> dict[str, Any]:
-    """The recorded sources and checksums (see :func:`manifest_path`)."""
+    """The recorded sources and checksums (see :func:`manifest_path`), checked against
+    ``posecoach.formats.manifest.Manifest`` before any of them is trusted."""
     path = manifest_path()
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(manifest, dict) or not isinstance(manifest.get("models"), dict):
-            raise ValueError("no 'models' table")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError) as exc:
         raise ModelError(
             f"model manifest {path} is missing or unreadable ({exc}); restore it from the repository"
         ) from exc
+    validate(Manifest, manifest, f"model manifest {path}", ModelError, "restore it from the repository")
     return manifest
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from posecoach.errors import ReportFormatError
+from posecoach.formats.session import SessionFile
 
 REPORT_SCHEMAS = {"posecoach.report": 1, "posecoach.routine_report": 1}
 #: A hold counts towards the dose when it lasted at least this share of its target (as routines do).
@@ -116,10 +117,10 @@ def session_time(report: dict[str, Any], report_path: Path | None) -> tuple[str,
     rec = source.get("recording")
     if rec and (Path(rec) / "session.json").is_file():
         try:
-            meta = json.loads((Path(rec) / "session.json").read_text(encoding="utf-8"))
-            if meta.get("started_at"):
-                return str(meta["started_at"]), "recording"
-        except (OSError, ValueError):
+            meta = SessionFile.model_validate_json((Path(rec) / "session.json").read_bytes())
+            if meta.started_at:
+                return meta.started_at, "recording"
+        except (OSError, ValueError):  # a damaged session file only loses this clue to the time
             pass
     video = source.get("video")
     if video and Path(video).is_file():
