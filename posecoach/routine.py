@@ -33,7 +33,8 @@ from posecoach.errors import SpecError
 from posecoach.formats.errors import validate
 from posecoach.formats.routine import RoutineFile
 from posecoach.formats.report import ROUTINE_SCHEMA, RoutineReport, parse_report, sections
-from posecoach.app.pipeline import Analysis, Step
+from posecoach.app.pipeline import Analysis
+from posecoach.engine.step import Step
 from posecoach.report import lost_frames_lines, summary_text
 from posecoach.spec.loader import find_spec, parse_spec, read_toml, specs_dir
 from posecoach.spec.schema import Spec

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from posecoach.app.build import resolve_model_arg, stderr_log
-from posecoach.app.pipeline import Progress, Runner, Step, run_frames
+from posecoach.app.pipeline import Progress, Runner, run_frames
+from posecoach.engine.step import Step
 from posecoach.errors import TrackError, UsageError
 from posecoach.formats.errors import validate
 from posecoach.formats.session import SessionFile

@@ -150,7 +150,7 @@ class ClusterBatch:
         distributed = _distributed()
         timeout = CONNECT_TIMEOUT_S if timeout is None else timeout
         try:  # checked first: a Client given a bad address hangs at exit trying to close
-            from distributed.comm import get_address_host, parse_address
+            from distributed.comm.addressing import get_address_host, parse_address
             from distributed.comm.registry import get_backend
 
             get_backend(parse_address(address)[0])

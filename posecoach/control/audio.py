@@ -52,7 +52,8 @@ def resample(x: np.ndarray, rate: int, to: int = RATE) -> np.ndarray:
         kernel = 2 * cutoff * np.sinc(2 * cutoff * n) * np.hamming(len(n))
         x = np.convolve(x, kernel / kernel.sum(), mode="same")
     m = int(round(len(x) * to / rate))
-    return np.interp(np.arange(m) * (rate / to), np.arange(len(x)), x).astype(np.float32)
+    out: np.ndarray = np.interp(np.arange(m) * (rate / to), np.arange(len(x)), x).astype(np.float32)
+    return out
 
 
 def to_pcm16(x: np.ndarray) -> np.ndarray:

@@ -103,7 +103,7 @@ class GestureDetector:
         else:
             self._lowered_since = None
         if waving and not self._pain_fired:
-            first = min(self._arms[s].wave_since for s in waving)  # type: ignore[type-var]
+            first = min(since for s in waving if (since := self._arms[s].wave_since) is not None)
             if len(raised) == 2 or t - first >= self.pain_after_s:
                 self._pain_fired, self._armed = True, False
                 out.append(Gesture(PAIN_STOP, t, "both" if len(raised) == 2 else waving[0]))

@@ -19,6 +19,7 @@ detector no longer finds the end of an utterance, and commands are missed: keys 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 import os
 from dataclasses import dataclass
 
@@ -76,7 +77,7 @@ def pocketsphinx_available() -> bool:
     return True
 
 
-def _find_phrase(hyp: str, phrases: dict[str, object]) -> str | None:
+def _find_phrase(hyp: str, phrases: Mapping[str, object]) -> str | None:
     words = hyp.split()
     for p in sorted(phrases, key=len, reverse=True):
         n = len(p.split())

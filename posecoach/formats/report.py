@@ -17,14 +17,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 SCHEMA = "posecoach.report"
 ROUTINE_SCHEMA = "posecoach.routine_report"
 #: Raised when a reader of the previous version could no longer read a report.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 
 Seconds = float | None
 

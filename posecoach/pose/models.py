@@ -77,7 +77,7 @@ def load_manifest() -> dict[str, Any]:
     ``posecoach.formats.manifest.Manifest`` before any of them is trusted."""
     path = manifest_path()
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ModelError(
             f"model manifest {path} is missing or unreadable ({exc}); restore it from the repository"

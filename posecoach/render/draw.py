@@ -27,7 +27,7 @@ PANEL = (30, 30, 30)
 def scale(image: np.ndarray) -> float:
     """Size factor for an image: 1.0 at 480 pixels on the short side."""
     h, w = image.shape[:2]
-    return max(0.6, min(h, w) / 480.0)
+    return max(0.6, float(min(h, w)) / 480.0)
 
 
 def text_size(text: str, size: float, thickness: int) -> tuple[int, int, int]:

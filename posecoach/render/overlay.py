@@ -225,6 +225,7 @@ class Overlay:
             mid = (a + b) / 2
             segments, at = [(a, b), (mid, p)], p
         else:  # a displacement from the start position: only where the point is now
+            assert isinstance(m, Displacement), m
             at = point(m.point)
             segments = []
         if np.isnan(at).any() or any(np.isnan([*u, *v]).any() for u, v in segments):

@@ -29,7 +29,7 @@ def open_writer(path: Path, fps: float, size: tuple[int, int]) -> tuple[cv2.Vide
         if _working.get(key) is False:
             continue
         with quiet_native_stderr():
-            writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*codec), float(fps), size)
+            writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*codec), float(fps), size)
         ok = writer.isOpened()
         _working[key] = ok
         if ok:
@@ -46,12 +46,15 @@ class VideoOut:
         self.path = Path(path)
         self.size = size
         self.fps = fps
+        self._writer: cv2.VideoWriter | None
         self._writer, self.codec = open_writer(self.path, fps, size)
         self.frames = 0
 
     def write(self, image: np.ndarray) -> None:
         if (image.shape[1], image.shape[0]) != self.size:
             image = cv2.resize(image, self.size, interpolation=cv2.INTER_AREA)
+        if self._writer is None:
+            raise ValueError(f"{self.path}: the video was already closed")
         self._writer.write(image)
         self.frames += 1
 

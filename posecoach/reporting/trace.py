@@ -64,7 +64,8 @@ def trace_for(section: dict[str, Any]) -> Trace | None:
     spec = section_spec(section)
     if path is None or spec is None:
         return None
-    from posecoach.app.pipeline import Analysis, Step, run_frames
+    from posecoach.app.pipeline import Analysis, run_frames
+    from posecoach.engine.step import Step
     from posecoach.report import metric_unit
     from posecoach.track import read_frames
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import numpy as np
 
 from posecoach.errors import CameraError
 from posecoach.native import quiet_native_stderr
@@ -183,7 +184,7 @@ class CameraSource(LiveSource):
         t0 = time.monotonic()
         last_ok = t0
         index = 0
-        image = self._first
+        image: np.ndarray | None = self._first
         try:
             while not self._stop.is_set():
                 if image is not None:
