@@ -19,7 +19,7 @@ from pathlib import Path
 
 from posecoach.commands.analyze import make_analysis
 from posecoach.pipeline import finish
-from posecoach.stride import StrideConfig, StridePolicy, differences, fill_between, verdicts
+from posecoach.engine.stride import StrideConfig, StridePolicy, differences, fill_between, verdicts
 from posecoach.track import read_frames, read_header
 
 

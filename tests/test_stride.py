@@ -11,7 +11,7 @@ import pytest
 from posecoach.commands.analyze import make_analysis
 from posecoach.pipeline import finish
 from posecoach.spec.loader import find_spec
-from posecoach.stride import (
+from posecoach.engine.stride import (
     StrideConfig, StridePolicy, differences, fill_between, reach_time, spec_thresholds,
 )
 from posecoach.track import read_frames, read_header

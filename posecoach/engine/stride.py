@@ -34,17 +34,25 @@ import math
 from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from posecoach.engine.reps import HOLD_BAND
 from posecoach.pose.smoothing import continue_sides
 from posecoach.spec.schema import Condition, Distance, JointAngle, Lateral, SegmentAngle, Spec
-from posecoach.types import PoseFrame
+from posecoach.engine.session import FrameResult
+from posecoach.types import Features, PoseFrame
 
-if TYPE_CHECKING:
-    from posecoach.pipeline import Step
+
+class Step(Protocol):
+    """What the policy reads of one frame's step through the engine (the pipeline's ``Step``)."""
+
+    @property
+    def features(self) -> Features: ...
+
+    @property
+    def result(self) -> FrameResult: ...
 
 #: Prior accelerations (metric units per second squared) by kind of metric: how fast a body at
 #: rest is taken to speed a metric up (a still one can start moving at any time). Tuned by
