@@ -23,6 +23,8 @@ from posecoach.engine.stride import StrideConfig, StridePolicy, differences, fil
 from posecoach.track import read_frames, read_header
 
 
+
+
 def simulate(track: Path, exercise: str, config: StrideConfig | None) -> tuple[dict, int, int]:
     """The report of ``track`` analysed every frame (``config`` None) or strided; with the
     frames analysed and the frames in the track."""
@@ -67,13 +69,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--prior", type=float, default=StrideConfig.prior_scale)
     ap.add_argument("--speed-share", type=float, default=StrideConfig.speed_share)
     ap.add_argument("--bounce-gap", type=float, default=StrideConfig.bounce_gap_s)
+    ap.add_argument("--bounce-share", type=float, default=StrideConfig.bounce_share)
     ap.add_argument("--event-dense", type=float, default=StrideConfig.dense_after_event_s)
     args = ap.parse_args(argv)
     jobs = [(Path(j.rsplit(":", 1)[0]), j.rsplit(":", 1)[1]) for j in args.jobs]
     for labels, tracks in zip(args.labels, args.tracks):
         jobs += jobs_from_labels(labels, tracks)
     config = StrideConfig(max_gap_s=args.max_gap, prior_scale=args.prior, speed_share=args.speed_share,
-                          bounce_gap_s=args.bounce_gap, dense_after_event_s=args.event_dense)
+                          bounce_gap_s=args.bounce_gap, bounce_share=args.bounce_share, dense_after_event_s=args.event_dense)
     total = analysed_total = bad = 0
     print("| track | exercise | reps (every / strided) | analysed | agree |")
     print("| --- | --- | --- | --- | --- |")

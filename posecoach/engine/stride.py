@@ -11,10 +11,13 @@ many source frames to move on (1 = the very next one), from what the engine know
   where a count, a fault or a hold time can change. The next frame looked at must come before the
   metric could reach the nearest one, moving at its measured speed and speeding up at a prior
   rate for its kind of metric (a still body can start moving at any time).
+- **A rep with a hold**: every frame on the way in and out; the band its hold is timed in is set
+  by the lowest and highest values the rep's own samples reach.
 - **Unknown**: while a pose is lost or a metric the spec limits cannot be measured, every frame
   (the rep's ``max_gap_s`` and the pose-lost time start there).
 - **Bounce**: with a bounce rule, at end range a direction change of the main metric by the rule's
-  ``amplitude`` is a limit too, counted from the metric's swing over the rule's window.
+  ``amplitude`` is a limit too, counted from the metric's swing over the rule's window, and a
+  step may skip over at most ``bounce_share`` of that amplitude (a turn's extreme is not cut off).
 - **Cap**: never more than ``max_gap_s`` between analysed frames, so MediaPipe's VIDEO mode still
   follows the body from one analysed frame to the next.
 
@@ -56,10 +59,11 @@ class Step(Protocol):
 
 #: Prior accelerations (metric units per second squared) by kind of metric: how fast a body at
 #: rest is taken to speed a metric up (a still one can start moving at any time). Tuned by
-#: simulation on every-frame tracks of the sample clips (``benchmarks/stride_tune.py``): the
-#: slow starts of back exercises; once a metric moves, its measured speed takes over. Angles in
-#: degrees; lengths in torso lengths; sideways shifts in hip widths.
-PRIOR_ACCEL = {"angle": 40.0, "length": 0.4, "lateral": 0.6, "ratio": 0.5}
+#: simulation on every-frame tracks of the sample clips (``benchmarks/stride_tune.py``): a third
+#: of these missed the quick overshoot at the top of a bridge, by which a bounce is judged. Once
+#: a metric moves, its measured speed counts too. Angles in degrees; lengths in torso lengths;
+#: sideways shifts in hip widths.
+PRIOR_ACCEL = {"angle": 120.0, "length": 1.2, "lateral": 1.8, "ratio": 1.5}
 SPEED_BASE_S = 0.15  #: a metric's speed is measured over at least this much time (jitter is fast)
 SPEED_WINDOW_S = 0.6  #: ...and at most this much
 
@@ -118,6 +122,7 @@ class StrideConfig:
     prior_scale: float = 1.0  #: multiplies every ``PRIOR_ACCEL`` (larger: more careful)
     dense_after_event_s: float = 0.0  #: every frame for this long after a rep, hold or fault changed state
     bounce_gap_s: float = 0.3  #: longest step at end range when the spec has a bounce rule
+    bounce_share: float = 0.25  #: at end range, the most of a bounce's amplitude a step may skip over
     #: the closest look outside setup: every frame of a 30 fps video, every other one at 60 fps
     #: (the timing a 30 fps recording gives anyway)
     min_gap_s: float = 1.0 / 30.0
@@ -155,17 +160,20 @@ class StridePolicy:
         self._last_state = None
 
     def _speed(self, name: str, t: float, v: float, remember: bool = True) -> float:
-        """The metric's recent speed (units/s), over at least ``SPEED_BASE_S``; 0 when unknown yet."""
+        """The metric's recent speed (units/s): the fastest change over at least ``SPEED_BASE_S``
+        (jitter is fast) within the last ``SPEED_WINDOW_S``, or over the longest span known when
+        the analysed frames are further apart; 0 when nothing is known before ``t``."""
         hist = self._history[name]
         if remember:
             hist.append((t, v))
-        while hist and hist[0][0] < t - SPEED_WINDOW_S:
+        # keep one sample older than the window, so a long skip still has a span to measure over
+        while len(hist) > 2 and hist[1][0] < t - SPEED_WINDOW_S:
             hist.popleft()
-        best = 0.0
-        for t0, v0 in hist:
-            if t - t0 >= SPEED_BASE_S - 1e-9:
-                best = max(best, abs(v - v0) / (t - t0))
-        return best
+        past = [(t0, v0) for t0, v0 in hist if t0 < t]
+        if not past:
+            return 0.0
+        base = min(SPEED_BASE_S, t - past[0][0])
+        return max((abs(v - v0) / (t - t0) for t0, v0 in past if t - t0 >= base - 1e-9), default=0.0)
 
     def _band_distance(self, spec: Spec, value: float, phase: str) -> float | None:
         """How far the rep metric is from the edge of the band near the rep's top in which its
@@ -195,7 +203,11 @@ class StridePolicy:
         values = [v for _, v in self._swing]
         swing = max(max(values) - value, value - min(values))
         speed = self.config.speed_share * self._speed(spec.main_metric, t, value, remember=False)
-        return reach_time(rule.amplitude - swing, speed, self._prior[spec.main_metric])
+        accel = self._prior[spec.main_metric]
+        # and a turn's extreme, from which the next swing is measured, is not cut off by more
+        # than a share of the amplitude
+        return min(reach_time(rule.amplitude - swing, speed, accel),
+                   reach_time(self.config.bounce_share * rule.amplitude, speed, accel))
 
     def advance(self, spec: Spec, steps: Sequence[Step]) -> int:
         """How many source frames to move on after an analysed frame (at least 1). ``steps`` are
@@ -218,6 +230,10 @@ class StridePolicy:
         cfg = self.config
         gap = cfg.max_gap_s
         if not result.has_pose or t < self._dense_until:
+            gap = 0.0
+        if spec.rep is not None and spec.rep.hold_s > 0 and result.phase in ("moving", "returning"):
+            # a rep's hold is timed in a band set by the lowest and highest values of its own
+            # samples, the lowest taken on the way in and out: those are looked at closely
             gap = 0.0
         if spec.bounce is not None and result.phase in ("peak", "hold"):
             gap = min(gap, cfg.bounce_gap_s, self._bounce_time(spec, t, feats.values.get(spec.main_metric, math.nan)))
