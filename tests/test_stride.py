@@ -132,3 +132,42 @@ def test_differences_name_what_disagrees() -> None:
     assert any("reps:" in d for d in differences(base, {**base, "reps": 2}))
     assert any("faults" in d for d in differences(base, {**base, "faults": []}))
     assert any("reps_by_side" in d for d in differences(base, {**base, "reps_by_side": {"left": 3}}))
+
+
+def _blank_video(path: Path, frames: int, fps: float = 30.0) -> Path:
+    import cv2
+
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (160, 120))
+    for i in range(frames):
+        img = np.full((120, 160, 3), (i * 7) % 255, np.uint8)
+        cv2.putText(img, str(i), (10, 100), cv2.FONT_HERSHEY_SIMPLEX, 1.5, (255, 255, 255), 3)
+        w.write(img)
+    w.release()
+    return path
+
+
+@pytest.mark.parametrize("damage", [False, True])
+def test_a_strided_read_passes_over_frames_with_their_own_times(tmp_path: Path, damage: bool) -> None:
+    from posecoach.sources import VideoFileSource
+
+    video = _blank_video(tmp_path / "v.mp4", 91)
+    if damage:  # a stretch in the middle zeroed, as a bad copy would have it
+        data = bytearray(video.read_bytes())
+        n = len(data)
+        data[n // 3: n // 2] = bytes(n // 2 - n // 3)
+        video.write_bytes(bytes(data))
+    every = VideoFileSource(video)
+    expected = [(f.index, f.timestamp_ms) for f in every]
+    source = VideoFileSource(video)
+    steps = iter([1, 4, 2, 7] * 40)
+    seen: list[tuple[int, int]] = []
+    images = 0
+    for passed, frame in source.strided(lambda: next(steps)):
+        seen += passed
+        if frame is not None:
+            images += 1
+            assert frame.image.shape == (120, 160, 3)
+            seen.append((frame.index, frame.timestamp_ms))
+    assert seen == expected
+    assert source.frames_lost == every.frames_lost
+    assert images < 0.5 * len(expected)
