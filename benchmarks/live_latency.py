@@ -27,18 +27,18 @@ DEFAULT_VIDEO = ROOT.parent / "shared" / "real" / "physioplus" / "bridging.mp4"
 
 def one_run(video: Path, exercise: str, model: str, window: bool, out: Path) -> tuple[list[float], int, int]:
     """Latencies (ms) of one live run, frames processed, frames dropped."""
-    from posecoach.camera import PacedFileSource
-    from posecoach.commands.analyze import make_analysis
-    from posecoach.live import LiveSession
+    from posecoach.sources.camera import PacedFileSource
+    from posecoach.app.build import make_analysis
+    from posecoach.app.live import LiveSession
     from posecoach.pose.estimator import PoseEstimator
-    from posecoach.pose.models import resolve_model
+    from posecoach.app.build import resolve_model_arg
     from posecoach.render.window import CvWindow, HeadlessWindow
     from posecoach.voice import Voice
 
     analysis = make_analysis(exercise)
     source = PacedFileSource(video)
     win = CvWindow("posecoach latency") if window else HeadlessWindow()
-    with PoseEstimator(resolve_model(model, log=lambda m: None)) as estimator:
+    with PoseEstimator(resolve_model_arg(model, log=None)[0]) as estimator:
         session = LiveSession(analysis, source, estimator, win, Voice(None), source_meta=source.describe(),
                               report_path=out / f"{model}.report.json", summary_s=0)
         result = session.run()

@@ -62,36 +62,42 @@ def _records(analysis: Any) -> dict[str, int]:
 
 def child(track: Path, exercise: str, length_s: float) -> dict[str, Any]:
     """Measure one length (run in its own process)."""
-    from posecoach.commands.analyze import make_analysis
-    from posecoach.pipeline import quantize
+    from stages import StageClock
+
+    from posecoach.app.build import make_analysis
+    from posecoach.app.pipeline import run_frames
     from posecoach.track import read_frames
 
     base = list(read_frames(track))
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    # timing pass
+    # timing pass: the product's loop, with a clock where the session's update begins and ends
     analysis = make_analysis(exercise)
-    clock = time.perf_counter
-    feat_s = eng_s = 0.0
+    clock = StageClock()
+    clock.engine(analysis)
     chunks: list[tuple[float, float]] = []  # per-frame µs of each CHUNK-frame piece: robust to load bursts
-    n = 0
-    for raw in looped(base, length_s):
-        t0 = clock()
-        feats = analysis.features.compute(analysis.smoother(quantize(raw)))
-        t1 = clock()
-        analysis.session.update(feats)
-        feat_s += t1 - t0
-        eng_s += clock() - t1
+    last = [0.0, 0.0]  # the stage totals at the end of the last piece
+
+    def piece(frames: int) -> None:
+        feat, eng = clock.stages["smoothing+features"], clock.stages["engine"]
+        chunks.append((1e6 * (feat - last[0]) / frames, 1e6 * (eng - last[1]) / frames))
+        last[:] = [feat, eng]
+
+    def sink(_frame: Any, _step: Any) -> None:
+        nonlocal n
+        clock.sink_start()
         n += 1
         if n % CHUNK == 0:
-            chunks.append((1e6 * feat_s / CHUNK, 1e6 * eng_s / CHUNK))
-            feat_s = eng_s = 0.0
+            piece(CHUNK)
+
+    n = 0
+    run_frames(analysis, clock.frames(looped(base, length_s)), None, on_step=sink)
     if n % CHUNK or not chunks:
-        chunks.append((1e6 * feat_s / max(n % CHUNK, 1), 1e6 * eng_s / max(n % CHUNK, 1)))
+        piece(max(n % CHUNK, 1))
     tenth = max(len(chunks) // 10, 1)
-    t0 = clock()
+    t0 = time.perf_counter()
     analysis.finish()
     report = analysis.report({"track": str(track)})
-    report_s = clock() - t0
+    report_s = time.perf_counter() - t0
     timing_records = _records(analysis)
     del analysis
     # memory pass: the same stream with tracemalloc on (slower, so not timed)
@@ -100,10 +106,15 @@ def child(track: Path, exercise: str, length_s: float) -> dict[str, Any]:
     base_mem = tracemalloc.get_traced_memory()[0]
     samples: list[tuple[int, int]] = []
     every = max(n // 10, 1)
-    for k, raw in enumerate(looped(base, length_s), 1):
-        analysis.step_pose(raw)
-        if k % every == 0:
-            samples.append((k, tracemalloc.get_traced_memory()[0] - base_mem))
+    seen = 0
+
+    def sample(_frame: Any, _step: Any) -> None:
+        nonlocal seen
+        seen += 1
+        if seen % every == 0:
+            samples.append((seen, tracemalloc.get_traced_memory()[0] - base_mem))
+
+    run_frames(analysis, looped(base, length_s), None, on_step=sample)
     analysis.finish()
     analysis.report({"track": str(track)})
     current, peak = tracemalloc.get_traced_memory()
@@ -124,7 +135,8 @@ def default_track() -> Path:
     """The real bridge clip's landmarks, made once with the full model and cached."""
     path = CACHE / "bridging.jsonl"
     if not path.is_file():
-        from posecoach.commands.analyze import analyze_video, make_analysis
+        from posecoach.app.analyze import analyze_video
+        from posecoach.app.build import make_analysis
 
         print(f"making {path} from {DEFAULT_VIDEO} (once)", file=sys.stderr)
         analyze_video(DEFAULT_VIDEO, make_analysis("bridge"), "full", None, path, progress=False)

@@ -74,8 +74,8 @@ def run_bare(video: Path, model_path: Path) -> tuple[float, int]:
 
 def run_posecoach(video: Path, model_path: Path, exercise: str, out: Path) -> tuple[float, int]:
     """The product path of ``posecoach analyze --save-track`` (no progress bar). (seconds, frames)."""
-    from posecoach.commands.analyze import make_analysis
-    from posecoach.pipeline import finish, run_frames
+    from posecoach.app.build import make_analysis
+    from posecoach.app.pipeline import finish, run_frames
     from posecoach.pose.estimator import PoseEstimator
     from posecoach.sources import VideoFileSource
     from posecoach.track import TrackWriter
@@ -99,59 +99,43 @@ def _overlay_drawer(spec: Any) -> Callable[[Any, Any], Any] | None:
 
 
 def run_staged(video: Path, model_path: Path, exercise: str, out: Path) -> tuple[dict[str, float], int]:
-    """The posecoach path split into stages (seconds per stage, frames). Mirrors ``Analysis.step_pose``."""
-    from posecoach.commands.analyze import make_analysis
-    from posecoach.pipeline import finish, quantize
+    """The posecoach path split into stages (seconds per stage, frames): the product's loop
+    (``run_frames``) with a clock at each hand-over (``stages.StageClock``)."""
+    from stages import StageClock
+
+    from posecoach.app.build import make_analysis
+    from posecoach.app.pipeline import Step, finish, run_frames
     from posecoach.pose.estimator import PoseEstimator
     from posecoach.sources import VideoFileSource
     from posecoach.track import TrackWriter
+    from posecoach.types import Frame
 
     analysis = make_analysis(exercise)
     draw = _overlay_drawer(analysis.spec)
-    stages: dict[str, float] = defaultdict(float)
-    clock = time.perf_counter
-    n = 0
+    clock = StageClock()
+    clock.engine(analysis)
     with PoseEstimator(model_path) as estimator:
-        t = clock()
         source = VideoFileSource(video)
         tw = TrackWriter(out / "staged.jsonl", {"fps": source.fps, "width": source.width, "height": source.height})
-        frames = iter(source)
-        stages["decode"] += clock() - t
-        while True:
-            t0 = clock()
-            frame = next(frames, None)
-            t1 = clock()
-            stages["decode"] += t1 - t0
-            if frame is None:
-                break
-            raw = estimator.process(frame)
-            t2 = clock()
-            raw = quantize(raw)
-            pose = analysis.smoother(raw)
-            feats = analysis.features.compute(pose)
-            t3 = clock()
-            result = analysis.session.update(feats)
-            t4 = clock()
-            if draw is not None:
-                from posecoach.pipeline import Step
+        clock.mark("decode")
 
-                draw(frame.image, Step(raw, pose, feats, result))
-            t5 = clock()
-            tw.write(raw)
-            t6 = clock()
-            stages["inference"] += t2 - t1
-            stages["smoothing+features"] += t3 - t2
-            stages["engine"] += t4 - t3
-            stages["overlay"] += t5 - t4
-            stages["track+report"] += t6 - t5
-            n += 1
-        t = clock()
+        def sink(frame: Frame | None, step: Step) -> None:
+            clock.sink_start()
+            if draw is not None and frame is not None:
+                draw(frame.image, step)
+            clock.mark("overlay")
+            tw.write(step.raw)
+            clock.mark("track+report")
+
+        n = run_frames(analysis, clock.frames(source), clock.estimator(estimator), on_step=sink)
+        clock.mark("decode")
         tw.close()
         finish(analysis, {"video": str(video)}, out / "staged.report.json")
-        stages["track+report"] += clock() - t
+        clock.mark("track+report")
+    stages = dict(clock.stages)
     if draw is None:
         stages["overlay"] = float("nan")
-    return dict(stages), n
+    return stages, n
 
 
 def main(argv: list[str] | None = None) -> int:

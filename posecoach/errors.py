@@ -84,3 +84,44 @@ class OutputError(PosecoachError, OSError):
         super().__init__(message)
         #: the system's reason in a few words ("No space left on device"), when there is one
         self.reason = reason
+
+
+class PdfError(PosecoachError):
+    """A report page could not be printed to PDF (no browser, or the browser failed)."""
+
+
+class DisplayLost(CameraError):
+    """The window's display went away mid-session (the X server ended, the remote desktop closed).
+    The live loop ends the set and writes the report; the command exits 7."""
+
+
+class VideoWriteError(PosecoachError, OSError):
+    """An output video cannot be written (a bad path or folder: the user's to fix, like an input)."""
+
+    exit_code = ExitCode.INPUT
+
+
+class ManifestError(PosecoachError, ValueError):
+    """A label manifest is missing or malformed; the message names the file and the place."""
+
+    exit_code = ExitCode.INPUT
+
+
+class ReportFormatError(PosecoachError, ValueError):
+    """A file is not a posecoach report this version can read."""
+
+    exit_code = ExitCode.INPUT
+
+
+class StoreError(PosecoachError, OSError):
+    """The session store cannot be opened, read or written; the message says why and what to do."""
+
+    exit_code = ExitCode.INPUT
+
+
+class BundleError(ValueError):
+    """The bytes given are not a TFLite network or not a pose bundle."""
+
+
+class SourceError(Exception):
+    """One source could not provide a model; the message says why (one line)."""

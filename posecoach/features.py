@@ -114,14 +114,6 @@ class FeatureExtractor:
         )
 
     # -- state ------------------------------------------------------------------------------
-    @property
-    def body_scale_px(self) -> float:
-        return self._scale
-
-    @property
-    def has_baseline(self) -> bool:
-        return self._baseline is not None
-
     def baseline_metrics(self) -> frozenset[str]:
         """Metrics that need the start-of-set position."""
         return frozenset(k for k, m in self.spec.metrics.items() if isinstance(m, Displacement))
@@ -134,9 +126,6 @@ class FeatureExtractor:
         with warnings.catch_warnings():  # a point unseen in every recent frame stays unknown (NaN)
             warnings.simplefilter("ignore", RuntimeWarning)
             self._baseline = {k: np.nanmedian(np.stack([r[k] for r in self._recent]), axis=0) for k in keys}
-
-    def clear_baseline(self) -> None:
-        self._baseline = None
 
     # -- per frame --------------------------------------------------------------------------
     def _update_scale(self, pts: _Points, t_s: float) -> None:

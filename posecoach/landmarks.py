@@ -29,8 +29,6 @@ INDEX: dict[str, int] = {name: i for i, name in enumerate(NAMES)}
 
 #: Names that exist on both sides; "hip" resolves to "left_hip" or "right_hip".
 SIDED: frozenset[str] = frozenset(n.split("_", 1)[1] for n in NAMES if n.startswith("left_"))
-#: Names with no side.
-CENTRAL: frozenset[str] = frozenset({"nose"})
 #: Virtual points computed as the midpoint of the left and right landmark.
 MIDPOINTS: frozenset[str] = frozenset(f"mid_{n}" for n in SIDED)
 

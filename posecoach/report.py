@@ -56,7 +56,7 @@ def format_amount(value: float, unit: str) -> str:
 
 def build_report(spec: Spec, session: Session, source: dict[str, Any], *, limits: dict[str, Any] | None = None) -> dict[str, Any]:
     """The report of one set as a JSON-ready dict."""
-    end_t = session._last_t if session._last_t is not None else 0.0
+    end_t = session.last_t if session.last_t is not None else 0.0
     start_t = session.first_t if session.first_t is not None else 0.0
     complete = session.stop_reason in ("completed", "user")
     report: dict[str, Any] = {

@@ -15,7 +15,7 @@ A routine file (``exercise_specs/routines/*.toml``)::
     holds = 1
     hold_s = 20
 
-``RoutineRunner`` has the interface of ``posecoach.pipeline.Analysis`` (``step_pose``, ``finish``,
+``RoutineRunner`` has the interface of ``posecoach.app.pipeline.Analysis`` (``step_pose``, ``finish``,
 ``report``, ``.session``, ``.spec``, ``.limits``), with ``.session``/``.spec`` those of the current
 exercise. Each exercise starts with its own setup phase (a fresh engine); the runner moves on when
 the current exercise's dose is done, or on ``next()``. A pain stop ends the whole routine.
@@ -30,7 +30,7 @@ from typing import Any
 
 from posecoach.engine.session import Session
 from posecoach.errors import SpecError
-from posecoach.pipeline import Analysis, Step
+from posecoach.app.pipeline import Analysis, Step
 from posecoach.report import lost_frames_lines, summary_text
 from posecoach.spec.loader import find_spec, parse_spec, read_toml, specs_dir
 from posecoach.spec.schema import Spec

@@ -8,7 +8,6 @@ session, a file and a replay behave the same.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -80,6 +79,3 @@ class Features:
     @property
     def t_s(self) -> float:
         return self.timestamp_ms / 1000.0
-
-
-JSONDict = dict[str, Any]

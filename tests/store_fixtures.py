@@ -15,7 +15,7 @@ def real_report(tmp_path: Path, track: str = "bridge_ball_feet_view", exercise: 
                 name: str | None = None, *, pain_at: float | None = None) -> Path:
     """Analyse a real landmark track (no model) into ``tmp_path/<name>.report.json``; with
     ``pain_at`` the set is ended by a pain stop at that time, as the live window's p key does."""
-    from posecoach.pipeline import Analysis, finish
+    from posecoach.app.pipeline import Analysis, finish
     from posecoach.spec.loader import find_spec
     from posecoach.track import read_frames, read_header
 

@@ -208,10 +208,10 @@ def test_a_report_that_fails_at_the_end_goes_to_a_fallback_folder(tmp_path, monk
     """The disk fills up (here: the place turns out unwritable) after the check: the finished
     analysis is saved elsewhere and the one line says where."""
     from posecoach import cli
-    from posecoach.commands import analyze
 
     track = bridge_track(tmp_path / "b.jsonl", reps=2)
-    monkeypatch.setattr(analyze, "check_outputs", lambda *a, **k: None)  # as if the place broke later
+    # as if the place broke later: the analyze command's check before the run passes
+    monkeypatch.setattr("posecoach.commands.analyze.check_outputs", lambda *a, **k: None)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     code = cli.main(["analyze", str(track), "-e", "bridge", "--report", str(UNWRITABLE / "r.json")])
     err = capsys.readouterr().err.strip().splitlines()
@@ -390,7 +390,7 @@ def test_analyze_says_how_many_frames_a_damaged_video_lost(tmp_path):
 
 
 def test_live_file_sources_pass_lost_frames_on(tmp_path):
-    from posecoach.camera import SequentialFileSource
+    from posecoach.sources.camera import SequentialFileSource
 
     bad = damaged(blank_video(tmp_path / "good.mp4", frames=91), tmp_path / "bad.mp4")
     src = SequentialFileSource(bad)
@@ -533,7 +533,7 @@ def _three_videos(tmp_path: Path) -> list[Path]:
 
 
 def test_batch_jobs_1_isolates_one_videos_internal_error(tmp_path, monkeypatch):
-    from posecoach import batch
+    from posecoach.app import batch
 
     videos = _three_videos(tmp_path)
 
@@ -549,7 +549,7 @@ def test_batch_jobs_1_isolates_one_videos_internal_error(tmp_path, monkeypatch):
 
 
 def test_batch_ctrl_c_stops_queued_videos_and_still_sums_up(tmp_path, monkeypatch):
-    from posecoach import batch
+    from posecoach.app import batch
     videos = _three_videos(tmp_path)
     ran: list[str] = []
 

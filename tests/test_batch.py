@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from posecoach.batch import VideoResult, exit_code, find_videos, output_paths, run_batch
+from posecoach.app.batch import VideoResult, exit_code, find_videos, output_paths, run_batch
 from posecoach.cli import main
 from posecoach.errors import UsageError, VideoOpenError
 

@@ -12,12 +12,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from posecoach import evaluate_run
+from posecoach.evaluation import run as evaluate_run
 from posecoach.cli import main
-from posecoach.evaluate import (
+from posecoach.evaluation.score import (
     ClipLabel, Interval, ManifestError, load_manifest, match_faults, match_holds, parse_clip, score_clip, summarize,
 )
-from posecoach.evaluate_report import markdown, to_json
+from posecoach.evaluation.report import markdown, to_json
 from posecoach.track import TrackWriter
 from posecoach.types import PoseFrame
 
@@ -251,7 +251,7 @@ def test_eval_real_bridge_then_reuses_its_track(real_dir: Path, tmp_path: Path, 
     def no_model(*_a: object, **_k: object) -> None:
         raise AssertionError("the saved track should have been used")
 
-    monkeypatch.setattr("posecoach.commands.analyze.analyze_video", no_model)
+    monkeypatch.setattr("posecoach.app.analyze.analyze_video", no_model)
     assert main([*args, "--json", str(out_json)]) == 0
     again = json.loads(out_json.read_text())["clips"][0]
     assert (again["source"], again["reps_counted"], again["frames"]) == ("track", 1, clip["frames"])
@@ -259,7 +259,7 @@ def test_eval_real_bridge_then_reuses_its_track(real_dir: Path, tmp_path: Path, 
 
 
 def test_short_labelled_holds_are_expected_short_hold_faults():
-    from posecoach.evaluate import ClipLabel, Interval, expected_faults
+    from posecoach.evaluation.score import ClipLabel, Interval, expected_faults
 
     label = ClipLabel("c.mp4", Path("c.mp4"), "back_extension", 2,
                       holds=(Interval(1.0, 4.0), Interval(8.0, 14.0)), faults=())
@@ -270,7 +270,7 @@ def test_short_labelled_holds_are_expected_short_hold_faults():
 
 
 def test_recall_counts_the_faults_the_labels_imply():
-    from posecoach.evaluate import ClipLabel, Interval, score_clip, summarize
+    from posecoach.evaluation.score import ClipLabel, Interval, score_clip, summarize
 
     label = ClipLabel("c.mp4", Path("c.mp4"), "back_extension", 1, holds=(Interval(1.0, 4.0),), faults=())
     report = {"reps": 1, "frames": 10, "frames_with_pose": 10, "holds": [{"start_s": 1.0, "end_s": 4.0,

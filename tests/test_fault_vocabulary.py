@@ -139,7 +139,7 @@ def test_synth_check_rejects_a_choreography_off_the_vocabulary(tmp_path: Path,
 
 
 def test_eval_scores_recall_per_severity_and_false_alarms_on_clean_clips(tmp_path: Path) -> None:
-    from posecoach.evaluate import parse_clip, score_clip, summarize
+    from posecoach.evaluation.score import parse_clip, score_clip, summarize
 
     def report(*faults: tuple[str, float, float]) -> dict:
         return {"reps": 2, "frames": 300, "frames_with_pose": 300, "duration_s": 30.0,

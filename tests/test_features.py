@@ -142,7 +142,7 @@ def test_smoother_drops_implausibly_long_limbs():
 def test_engine_spec_and_features_import_neither_cv2_nor_mediapipe():
     code = (
         "import sys; import posecoach.features, posecoach.engine.session, posecoach.spec.loader, posecoach.report, "
-        "posecoach.track, posecoach.pose.smoothing; "
+        "posecoach.track, posecoach.pose.smoothing, posecoach.framing, posecoach.engine.step; "
         "bad = [m for m in ('cv2', 'mediapipe') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

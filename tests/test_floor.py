@@ -18,12 +18,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_live import VIDEO, EmptyEstimator, ListSource  # noqa: E402
 
 from posecoach import cli  # noqa: E402
-from posecoach.commands.analyze import make_analysis  # noqa: E402
+from posecoach.app.build import make_analysis  # noqa: E402
 from posecoach.control.floor import FloorControls  # noqa: E402
 from posecoach.engine.events import SetupCompleted  # noqa: E402
 from posecoach.engine.session import FrameResult  # noqa: E402
 from posecoach.errors import ExitCode  # noqa: E402
-from posecoach.live import LiveSession  # noqa: E402
+from posecoach.app.live import LiveSession  # noqa: E402
 from posecoach.render.window import HeadlessWindow  # noqa: E402
 from posecoach.spec.loader import exercise_ids, find_spec  # noqa: E402
 from posecoach.talk import TalkThrough, script_for  # noqa: E402

@@ -156,7 +156,7 @@ SPEC_DOCS = [tomllib.loads(p.read_text(encoding="utf-8")) for p in SPEC_FILES]
 def _short_clip(spec: Any) -> None:
     """A valid spec runs through the engine on a second of wobbling poses without an exception."""
     from posecoach.landmarks import COUNT
-    from posecoach.pipeline import Analysis
+    from posecoach.app.pipeline import Analysis
     from posecoach.types import PoseFrame
 
     rng = np.random.default_rng(0)
@@ -323,7 +323,7 @@ LABELS = {"clips": [
 @fuzz(250)
 @given(data=st.data())
 def test_mutated_label_manifests(tmp_path_factory, data):
-    from posecoach.evaluate import load_manifest
+    from posecoach.evaluation.score import load_manifest
 
     path = tmp_path_factory.mktemp("labels") / "labels.json"
     if data.draw(st.booleans()):
@@ -348,7 +348,7 @@ SESSION = {"format": "posecoach.session", "version": 1, "video": "video.ts", "tr
 @fuzz(200)
 @given(data=st.data())
 def test_mutated_session_files(tmp_path_factory, data):
-    from posecoach.commands.replay import _read_session
+    from posecoach.app.annotate import read_session as _read_session
 
     folder = tmp_path_factory.mktemp("session")
     if data.draw(st.booleans()):

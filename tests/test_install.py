@@ -88,8 +88,8 @@ def _pins(lock: Path) -> dict[str, str]:
     return pins
 
 
-@pytest.mark.parametrize(("lock", "extras"), [("requirements.lock", ["test"]),
-                                               ("requirements-synth.lock", ["test", "synth"])])
+@pytest.mark.parametrize(("lock", "extras"), [("requirements.lock", ["test", "cluster"]),
+                                               ("requirements-synth.lock", ["test", "synth", "cluster"])])
 def test_the_lock_pins_every_dependency_within_its_range(lock: str, extras: list[str]) -> None:
     """The lock files are what set-up installs: each of pyproject's requirements must be pinned
     there, at a version its range allows (refresh with ``bash .ci/lock`` after changing a range)."""

@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 
 from posecoach import cli
-from posecoach.camera import Captured, LiveSource, PacedFileSource
-from posecoach.commands.analyze import make_analysis
+from posecoach.sources.camera import Captured, LiveSource, PacedFileSource
+from posecoach.app.build import make_analysis
 from posecoach.engine.events import FaultRaised, HoldStarted, RepCompleted, RepRecord, SetupCompleted
 from posecoach.engine.session import FrameResult
 from posecoach.errors import ExitCode
-from posecoach.live import LiveSession, Recorder
+from posecoach.app.live import LiveSession, Recorder
 from posecoach.render.window import HeadlessWindow
 from posecoach.spec.loader import find_spec
 from posecoach.types import Frame, PoseFrame
@@ -336,13 +336,13 @@ def test_live_paced_pain_key_stops_the_set_at_its_time(tmp_path: Path, capsys: p
 @pytest.mark.model
 def test_camera_lost_mid_set_saves_the_report_and_exits_7(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                                           capsys: pytest.CaptureFixture) -> None:
-    import posecoach.camera
+    import posecoach.sources.camera
 
     class UnpluggedCamera(ListSource):
         def __init__(self, index: int) -> None:
             super().__init__(25, lose=True)
 
-    monkeypatch.setattr(posecoach.camera, "CameraSource", UnpluggedCamera)
+    monkeypatch.setattr(posecoach.sources.camera, "CameraSource", UnpluggedCamera)
     out = tmp_path / "r.json"
     code = cli.main(["live", "-e", "bridge", "--headless", "--mute", "--report", str(out), "--model", "lite"])
     err = capsys.readouterr().err.strip().splitlines()
@@ -353,12 +353,12 @@ def test_camera_lost_mid_set_saves_the_report_and_exits_7(monkeypatch: pytest.Mo
 
 
 def test_camera_thread_keeps_only_the_newest_frame_and_notices_a_disconnect(monkeypatch: pytest.MonkeyPatch) -> None:
-    import posecoach.camera
-    from posecoach.camera import CameraSource
+    import posecoach.sources.camera
+    from posecoach.sources.camera import CameraSource
 
     # a video file opened as a camera stream: it delivers frames as fast as they decode, then
     # stops giving any, which is what an unplugged camera looks like to the capture thread
-    monkeypatch.setattr(posecoach.camera, "LOST_AFTER_S", 0.2)
+    monkeypatch.setattr(posecoach.sources.camera, "LOST_AFTER_S", 0.2)
     cam = CameraSource(str(VIDEO))
     assert (cam.width, cam.height) == (640, 480)
     cam.start()

@@ -15,7 +15,7 @@ from spec_scenarios import PRONE, both, cycle, mix  # noqa: E402
 
 from posecoach.cli import main  # noqa: E402
 from posecoach.errors import SpecError  # noqa: E402
-from posecoach.pipeline import Analysis  # noqa: E402
+from posecoach.app.pipeline import Analysis  # noqa: E402
 from posecoach.spec.loader import find_spec, specs_dir  # noqa: E402
 from posecoach.spec.profile import apply_profile, load_profile, reps_today  # noqa: E402
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from posecoach.evaluate import expected_faults, load_manifest, match_faults
-from posecoach.pipeline import Analysis, analyze_track
+from posecoach.evaluation.score import expected_faults, load_manifest, match_faults
+from posecoach.app.pipeline import Analysis, analyze_track
 from posecoach.report import summary_text
 from posecoach.spec.loader import find_spec
 

@@ -15,11 +15,12 @@ import pytest
 from posecoach import landmarks as lm
 from posecoach.engine.events import FaultRecord
 from posecoach.engine.session import FrameResult
-from posecoach.pipeline import Step
+from posecoach.app.pipeline import Step
 from posecoach.render import draw
-from posecoach.render.framing import FramingCheck, out_of_view, spec_landmarks
+from posecoach.framing import FramingCheck, out_of_view, spec_landmarks
 from posecoach.render.overlay import HudInfo, Overlay, draw_angle_arc, draw_skeleton, reps_text
 from posecoach.render.screens import pain_screen, summary_screen
+from posecoach.routine import any_summary_text
 from posecoach.render.timeline import CURSOR_COLOR, FAULT_COLOR, HOLD_COLOR, REP_COLOR, Timeline
 from posecoach.render.video import VideoOut, count_frames
 from posecoach.render.window import HeadlessWindow, display_size, parse_key_script
@@ -255,7 +256,7 @@ def test_summary_and_pain_screens_write_their_text() -> None:
     report = {"exercise": "bridge", "exercise_name": "Bridge", "dose": {"reps": 10}, "reps": 3, "rep_details": [],
               "holds": [], "faults": [], "fault_checks": [], "not_checked": [], "frames": 90,
               "frames_with_pose": 90, "status": "complete", "stop": {"reason": "user", "t_s": 3.0}}
-    s = summary_screen(blank(), report)
+    s = summary_screen(blank(), any_summary_text(report))
     assert count_color(s[0:200, 0:400], draw.WHITE, tol=30) > 300
     p = pain_screen(blank(), 12.3)
     assert count_color(p[0:H // 2], draw.RED, tol=40) > 300  # the big STOP

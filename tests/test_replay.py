@@ -353,8 +353,8 @@ def test_a_hard_crash_while_recording_loses_at_most_about_a_second(tmp_path: Pat
 import os, sys, time
 import numpy as np
 from pathlib import Path
-from posecoach.commands.analyze import make_analysis
-from posecoach.live import Recorder
+from posecoach.app.build import make_analysis
+from posecoach.app.live import Recorder
 from posecoach.types import Frame, PoseFrame
 rec = Recorder(Path(sys.argv[1]), {"exercise": "bridge", "source": {"camera": 0}}, 30.0, (320, 240))
 analysis = make_analysis("bridge")

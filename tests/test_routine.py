@@ -14,7 +14,7 @@ from spec_factory import frames  # noqa: E402
 from spec_scenarios import STAND, cycle, mix  # noqa: E402
 
 from posecoach.cli import main  # noqa: E402
-from posecoach.commands.analyze import make_analysis  # noqa: E402
+from posecoach.app.build import make_analysis  # noqa: E402
 from posecoach.errors import SpecError  # noqa: E402
 from posecoach.routine import RoutineRunner, load_routine, routine_ids  # noqa: E402
 from posecoach.track import TrackWriter  # noqa: E402

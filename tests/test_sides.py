@@ -15,7 +15,7 @@ from spec_factory import frames  # noqa: E402
 from spec_scenarios import scenarios  # noqa: E402
 
 from posecoach import landmarks as lm  # noqa: E402
-from posecoach.pipeline import Analysis  # noqa: E402
+from posecoach.app.pipeline import Analysis  # noqa: E402
 from posecoach.pose.smoothing import Smoother, continue_sides  # noqa: E402
 from posecoach.spec.loader import find_spec  # noqa: E402
 from posecoach.types import PoseFrame  # noqa: E402

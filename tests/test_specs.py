@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from spec_factory import frames  # noqa: E402
 from spec_scenarios import Scenario, scenarios  # noqa: E402
 
-from posecoach.pipeline import Analysis  # noqa: E402
+from posecoach.app.pipeline import Analysis  # noqa: E402
 from posecoach.spec.loader import exercise_ids, find_spec, specs_dir  # noqa: E402
 
 FPS = 15.0

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from posecoach.errors import ExitCode, UsageError
+from posecoach.app.analyze import analyze_track_file, analyze_video
+from posecoach.app.build import make_analysis, spec_inputs
+from posecoach.app.pipeline import require_person
+from posecoach.errors import UsageError
 from posecoach.outputs import check_outputs
-from posecoach.pipeline import Analysis, Progress, analyze_track, finish, require_person, run_frames
 from posecoach.report import csv_paths, summary_text
 from posecoach.routine import routine_summary_text
-from posecoach.spec.loader import find_spec
-from posecoach.spec.schema import Spec
-from posecoach.track import read_header
 from posecoach.store.hook import add_store_arguments, dose_adjuster, record_session
 
 
@@ -37,41 +35,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def make_analysis(exercise: str, profile: Path | None = None, adjust=None) -> Analysis:  # type: ignore[no-untyped-def]
-    """The engine for ``--exercise`` (an id or a spec file), with a personal profile applied.
-    ``live``, ``replay`` and ``analyze`` all build their engine here. ``routine:NAME`` (or
-    ``routine:FILE.toml``) gives a ``RoutineRunner``, which has the same interface."""
-    if exercise.startswith("routine:"):
-        from posecoach.routine import RoutineRunner, load_routine
-
-        routine = load_routine(exercise.removeprefix("routine:"))
-        for spec in routine.specs[1:]:
-            _analysis_for(spec, profile)  # a bad profile value fails now, not halfway through
-        return RoutineRunner(routine, lambda spec: _analysis_for(spec, profile, adjust))  # type: ignore[return-value]
-    return _analysis_for(find_spec(exercise), profile, adjust)
-
-
-def _analysis_for(spec: Spec, profile: Path | None, adjust=None) -> Analysis:  # type: ignore[no-untyped-def]
-    """One exercise's engine, with the profile's changes for it applied."""
-    limits = None
-    if profile is not None:
-        from posecoach.spec.profile import apply_profile
-
-        spec, limits = apply_profile(spec, profile)
-        if adjust is not None:
-            spec, limits = adjust(spec, limits)
-    return Analysis(spec, limits=limits)
-
-
-def spec_inputs(exercise: str, profile: Path | None) -> dict[str, Path | None]:
-    """The files ``--exercise`` and ``--profile`` name, which no output may overwrite."""
-    inputs: dict[str, Path | None] = {"--profile": profile}
-    name = exercise.removeprefix("routine:")
-    if name.endswith(".toml"):
-        inputs["--exercise"] = Path(name)
-    return inputs
-
-
 def run(args: argparse.Namespace) -> int:
     video: Path = args.video
     report_path: Path = args.report or Path(f"{video.stem}.report.json")
@@ -84,16 +47,7 @@ def run(args: argparse.Namespace) -> int:
                    "--save-track": args.save_track})
     analysis = make_analysis(args.exercise, args.profile, dose_adjuster(args))
     if video.suffix == ".jsonl":
-        header = read_header(video)
-        source = {"track": str(video), "video": header.get("source"), "fps": header.get("fps"),
-                  "width": header["width"], "height": header["height"], "model": header.get("model")}
-        reason, code = None, ExitCode.OK
-        try:
-            analyze_track(video, analysis)
-        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the frames so far still make a report
-            reason, code = "interrupted", ExitCode.INTERRUPTED
-            sys.stderr.write("\nposecoach: stopped (Ctrl-C); writing a partial report\n")
-        report = finish(analysis, source, report_path, reason=reason)
+        report, code = analyze_track_file(video, analysis, report_path)
     else:
         report, code = analyze_video(video, analysis, args.model, report_path, args.save_track)
     require_person(report, str(video))
@@ -102,40 +56,3 @@ def run(args: argparse.Namespace) -> int:
         print(routine_summary_text(report) if "exercises" in report else summary_text(report))
         print(f"  report: {report_path} (and {reps_csv.name}, {faults_csv.name})")
     return int(code)
-
-
-def analyze_video(video: Path, analysis: Analysis, model: str, report_path: Path | None,
-                  save_track: Path | None = None, *, progress: bool | None = None) -> tuple[dict, ExitCode]:
-    """Analyse a video file end to end. Ctrl-C still writes a valid partial report."""
-    from posecoach.pose.estimator import PoseEstimator
-    from posecoach.pose.models import resolve_model
-    from posecoach.sources import VideoFileSource
-    from posecoach.track import TrackWriter
-
-    source = VideoFileSource(video)
-    model_path = resolve_model(model, log=lambda m: print(m, file=sys.stderr))
-    meta = {"video": str(video), "fps": source.fps, "width": source.width, "height": source.height,
-            "model": model if model in ("lite", "full", "heavy") else str(model_path)}
-    track = TrackWriter(save_track, {**meta, "source": str(video)}) if save_track else None
-    if track is not None:
-        meta["track"] = str(save_track)
-    bar = Progress(source.frame_count, progress)
-    reason, code = None, ExitCode.OK
-    try:
-        with PoseEstimator(model_path) as estimator:
-            run_frames(analysis, source, estimator, track=track, progress=bar)
-    except KeyboardInterrupt:
-        reason, code = "interrupted", ExitCode.INTERRUPTED
-        sys.stderr.write("\nposecoach: stopped (Ctrl-C); writing a partial report\n")
-    except Exception:
-        # a crash must not lose what was analysed: write the partial report, then report the bug
-        meta.update(source.damage())
-        finish(analysis, meta, report_path, reason="error")
-        raise
-    finally:
-        bar.close()
-        source.close()
-        meta.update(source.damage())
-        if track is not None:
-            track.close()
-    return finish(analysis, meta, report_path, reason=reason), code

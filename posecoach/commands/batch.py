@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from posecoach.batch import BatchInterrupted, VideoResult, exit_code, find_videos, run_batch, write_summary
+from posecoach.app.batch import BatchInterrupted, VideoResult, exit_code, find_videos, run_batch, write_summary
 from posecoach.commands.analyze import add_model_argument
 from posecoach.errors import ExitCode, OutputError
 from posecoach.outputs import check_writable
@@ -30,6 +30,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="folder for the reports (default: ./posecoach-reports)")
     p.add_argument("--save-tracks", action="store_true", help="also save each video's landmarks as <out>/<stem>.jsonl")
     p.add_argument("--quiet", "-q", action="store_true", help="print only failures and the totals")
+    p.add_argument("--cluster", metavar="tcp://HOST:8786", help="run each video as a task on this Dask scheduler's "
+                   "workers (the 'cluster' extra; --jobs is then the workers' threads); reports still land in --out")
     add_model_argument(p)
     p.set_defaults(func=run)
 
@@ -47,16 +49,23 @@ def _line(r: VideoResult) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posecoach.commands.analyze import make_analysis
-    from posecoach.pose.models import resolve_model
+    from posecoach.app.build import make_analysis, resolve_model_arg
 
     videos = find_videos(args.folder)
     check_writable(args.out, "--out", folder=True)  # before the first video, not after the last
     make_analysis(args.exercise)  # an unknown exercise or routine fails once, here, not once per video
-    resolve_model(args.model, log=lambda m: print(m, file=sys.stderr))  # obtain it once, before the workers
+    batch = run_batch
+    if args.cluster is not None:  # the workers obtain the model; each is checked before the first video
+        from posecoach.app.distributed import ClusterBatch
+
+        cluster = ClusterBatch.connect(args.cluster)
+        args.jobs, batch = cluster.prepare(videos, args.model), cluster.run
+    else:
+        resolve_model_arg(args.model)  # obtain it once, before the workers
     jobs = max(1, min(args.jobs, len(videos)))
     if not args.quiet:
-        print(f"analysing {len(videos)} videos of {args.exercise} with {jobs} process{'es' if jobs > 1 else ''}")
+        where = f" on the cluster at {args.cluster}" if args.cluster is not None else ""
+        print(f"analysing {len(videos)} videos of {args.exercise} with {jobs} process{'es' if jobs > 1 else ''}{where}")
 
     def show(r: VideoResult) -> None:
         if not args.quiet or not r.ok:
@@ -65,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     interrupted = False
     try:
-        results = run_batch(videos, args.exercise, out_dir=args.out, jobs=jobs, model=args.model,
+        results = batch(videos, args.exercise, out_dir=args.out, jobs=jobs, model=args.model,
                             save_tracks=args.save_tracks, on_result=show)
     except BatchInterrupted as stop:  # the summary of what was done is still written
         results, interrupted = stop.results, True

@@ -1,7 +1,7 @@
 """``posecoach eval``: how well posecoach counts, times and judges labelled clips.
 
 Prints a table per clip and the totals (exact count rate, relative MAE, off-by-one accuracy, hold
-error, fault precision and recall, share of frames with a pose); see ``posecoach.evaluate`` for
+error, fault precision and recall, share of frames with a pose); see ``posecoach.evaluation.score`` for
 the definitions. With ``--tracks DIR`` the landmarks are saved on the first run and reused after,
 so re-scoring a spec change does not run the pose model again.
 """
@@ -16,9 +16,9 @@ from pathlib import Path
 from posecoach import jsonio
 from posecoach.commands.analyze import add_model_argument
 from posecoach.errors import ExitCode, UsageError
-from posecoach.evaluate import load_manifest, summarize
-from posecoach.evaluate_report import markdown, to_json
-from posecoach.evaluate_run import evaluate_clips
+from posecoach.evaluation.score import load_manifest, summarize
+from posecoach.evaluation.report import markdown, to_json
+from posecoach.evaluation.run import evaluate_clips
 from posecoach.outputs import check_outputs
 
 

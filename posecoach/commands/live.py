@@ -12,10 +12,10 @@ for a pain level 0-10 at the end (a number key, or say it). Each control is list
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from posecoach.commands.analyze import add_model_argument, make_analysis
+from posecoach.app.build import make_analysis, resolve_model_arg, spec_inputs, stderr_log
+from posecoach.commands.analyze import add_model_argument
 from posecoach.control import cli as floor_cli
 from posecoach.errors import CameraError, ExitCode, UsageError
 from posecoach.routine import any_summary_text, current_section
@@ -75,7 +75,6 @@ def _default_report(args: argparse.Namespace, exercise_id: str) -> Path:
 def _check_outputs(args: argparse.Namespace, report_path: Path) -> None:
     """Before the camera opens: no output overwrites an input, and every output can be written
     (a set is not coached only to lose its report at the end)."""
-    from posecoach.commands.analyze import spec_inputs
     from posecoach.outputs import check_outputs, check_writable
     from posecoach.report import csv_paths
 
@@ -89,10 +88,9 @@ def _check_outputs(args: argparse.Namespace, report_path: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posecoach.camera import CameraSource, PacedFileSource, SequentialFileSource
-    from posecoach.live import LiveSession, Recorder, session_meta
+    from posecoach.sources.camera import CameraSource, PacedFileSource, SequentialFileSource
+    from posecoach.app.live import LiveSession, Recorder, session_meta
     from posecoach.pose.estimator import PoseEstimator
-    from posecoach.pose.models import resolve_model
     from posecoach.render.window import (
         CvWindow,
         HeadlessWindow,
@@ -128,9 +126,8 @@ def run(args: argparse.Namespace) -> int:
     analysis = make_analysis(args.exercise, args.profile, dose_adjuster(args))
     report_path = _default_report(args, analysis.spec.id)
     _check_outputs(args, report_path)
-    log = (lambda m: print(m, file=sys.stderr))
-    model_path = resolve_model(args.model, log=log)
-    model = args.model if args.model in ("lite", "full", "heavy") else str(model_path)
+    log = stderr_log
+    model_path, model = resolve_model_arg(args.model, log=log)
     if args.source is not None:
         source = SequentialFileSource(args.source) if args.no_drop else PacedFileSource(args.source)
     else:
@@ -181,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
     if result.reason == "display_lost":
         raise CameraError(f"the live window's display went away at {current_section(report)['stop']['t_s']} s; "
                           f"the set was ended and the report saved to {report_path}")
-    from posecoach.pipeline import require_person
+    from posecoach.app.pipeline import require_person
 
     require_person(report, str(args.source) if args.source is not None else f"camera {args.camera}")
     return int(ExitCode.OK)

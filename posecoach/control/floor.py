@@ -107,7 +107,7 @@ class FloorControls:
     def watch_paused(self, source: Any, estimator: Any) -> None:
         """While paused: a camera still gives frames; the gestures watch them (to resume) without
         the engine seeing them. A paused file gives none, so nothing happens."""
-        from posecoach.camera import CameraSource
+        from posecoach.sources.camera import CameraSource
 
         if self.gestures is None or not isinstance(source, CameraSource):
             return  # a file's frames wait for the resume: taking one here would lose it for the set

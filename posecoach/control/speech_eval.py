@@ -11,7 +11,6 @@ anything else reported counts as a false accept.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -91,10 +90,6 @@ TUNE_VOICES = [Voice("en-us", 140), Voice("en-gb", 175, 40), Voice("en-us+m3", 1
 TEST_VOICES = [Voice("en-gb-x-rp", 125), Voice("en+f3", 160, 70), Voice("en-gb-scotland", 190, 45),
                Voice("en-us+f2", 150, 65), Voice("en-029", 170, 35)]
 NOISE_SNR_DB: list[float | None] = [None, 20.0, 10.0]
-
-
-def espeak_available() -> bool:
-    return shutil.which(ESPEAK) is not None
 
 
 def speak(text: str, voice: Voice, folder: Path) -> np.ndarray:

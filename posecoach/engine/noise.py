@@ -24,8 +24,6 @@ import statistics
 from collections import deque
 from collections.abc import Sequence
 
-STILL_PHASES = frozenset({"setup", "peak", "hold"})
-
 
 class MedianFilter:
     """Running median over the last ``window_s`` seconds, and never fewer than ``min_n`` samples,

@@ -71,8 +71,6 @@ class RepCounter:
         self._last_valid_s: float | None = None
         self._start_s = 0.0
         self._peak_enter_s: float | None = None
-        self._peak_exit_s: float | None = None
-        self._peak_hold = 0.0
         self._lo = math.inf
         self._hi = -math.inf
         self._sides: Counter[str] = Counter()
@@ -114,8 +112,7 @@ class RepCounter:
     def _begin(self, start_s: float) -> None:
         self.state = MOVING
         self._start_s = start_s
-        self._peak_enter_s = self._peak_exit_s = None
-        self._peak_hold = 0.0
+        self._peak_enter_s = None
         self._lo, self._hi = self._rest_lo, self._rest_hi
         self._rest_lo, self._rest_hi = math.inf, -math.inf
         self._sides.clear()
@@ -165,8 +162,6 @@ class RepCounter:
                 self._sides[side] += 1
             if (since := self._debounced(RETURNING, v < self.peak_th, t)) is not None:
                 self.state = RETURNING
-                self._peak_exit_s = since
-                self._peak_hold += since - (self._peak_enter_s or since)
         elif self.state == RETURNING:
             if v >= self.peak_th:
                 self.state = PEAK
@@ -208,14 +203,6 @@ class RepCounter:
     def finish(self, t: float) -> list[Event]:
         """At the end of the set: a rep that reached its peak counts if the rule says so."""
         if self.rule.count_at == "peak" and self.state in (PEAK, RETURNING):
-            if self.state == PEAK and self._peak_enter_s is not None:
-                self._peak_hold += t - self._peak_enter_s
             self.state = REST
             return self._complete(t)
         return []
-
-    def peak_elapsed(self, t: float) -> float:
-        """Seconds past the peak threshold so far in the current rep (for a live hold timer)."""
-        if self.state == PEAK and self._peak_enter_s is not None:
-            return self._peak_hold + (t - self._peak_enter_s)
-        return self._peak_hold if self.state == RETURNING else 0.0

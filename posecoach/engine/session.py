@@ -62,10 +62,9 @@ class FrameResult:
 class Session:
     """The engine for one set of one exercise. ``update`` per frame, ``finish`` at the end."""
 
-    def __init__(self, spec: Spec, *, baseline_metrics: frozenset[str] = frozenset(), on_setup=None) -> None:
+    def __init__(self, spec: Spec, *, baseline_metrics: frozenset[str] = frozenset()) -> None:
         self.spec = spec
         self.baseline_metrics = baseline_metrics
-        self._on_setup = on_setup  # called when the start position is reached (baseline capture)
         self.phase = "setup"
         self.started_s: float | None = None
         self.reps_counter = RepCounter(spec.rep) if spec.rep else None
@@ -99,6 +98,12 @@ class Session:
         self._no_pose_since: float | None = None
         self._pose_lost = False
         self.first_t: float | None = None
+
+    @property
+    def last_t(self) -> float | None:
+        """The time of the last frame seen (None before the first): where a report that is
+        checkpointed or finished now ends."""
+        return self._last_t
 
     # -- per frame -------------------------------------------------------------------------
     def update(self, f: Features) -> FrameResult:
@@ -199,8 +204,6 @@ class Session:
         if t - self._setup_since >= self.spec.setup.hold_s - 1e-9:
             self.phase = "active"
             self.started_s = t
-            if self._on_setup is not None:
-                self._on_setup()
             return [SetupCompleted(t)]
         return []
 

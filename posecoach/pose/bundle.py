@@ -24,6 +24,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from posecoach.errors import BundleError
+
 DETECTOR_ENTRY = "pose_detector.tflite"
 LANDMARKS_ENTRY = "pose_landmarks_detector.tflite"
 BUNDLE_ENTRIES = (DETECTOR_ENTRY, LANDMARKS_ENTRY)
@@ -49,10 +51,6 @@ class NetworkSpec:
 
 DETECTOR_SPEC = NetworkSpec("pose_detector", mean=127.5, std=127.5)  # pixels to [-1, 1]
 LANDMARKS_SPEC = NetworkSpec("pose_landmarks_detector", mean=0.0, std=255.0)  # pixels to [0, 1]
-
-
-class BundleError(ValueError):
-    """The bytes given are not a TFLite network or not a pose bundle."""
 
 
 def _schemas() -> tuple[ModuleType, ModuleType]:

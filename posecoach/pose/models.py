@@ -34,7 +34,7 @@ from typing import Any, Protocol
 
 import posecoach
 from posecoach.data import data_dir
-from posecoach.errors import ModelError
+from posecoach.errors import ModelError, SourceError
 from posecoach.pose.bundle import BundleError, build_bundle, bundle_problem, packed_asset_range, read_tar_members
 
 MODEL_NAMES = ("lite", "full", "heavy")
@@ -46,10 +46,6 @@ _NO_SAVE_HINT = "set XDG_CACHE_HOME to a writable folder, or POSECOACH_MODEL_DIR
 FIX_HINT = "set POSECOACH_MODEL_DIR to a folder holding {file}, or pass --model PATH to a .task bundle"
 
 Log = Callable[[str], object]
-
-
-class SourceError(Exception):
-    """One source could not provide a model; the message says why (one line)."""
 
 
 def repo_models_dir() -> Path | None:

@@ -19,7 +19,6 @@ YELLOW = (0, 220, 255)
 GREEN = (60, 200, 60)
 RED = (40, 40, 230)
 BLUE = (230, 150, 40)
-ORANGE = (0, 140, 255)
 #: The skeleton's colour (BGR cyan); tests look for it where the landmarks are.
 SKELETON = (255, 255, 0)
 PANEL = (30, 30, 30)

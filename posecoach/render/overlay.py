@@ -16,7 +16,7 @@ import numpy as np
 
 from posecoach import landmarks as lm
 from posecoach.engine.session import FrameResult
-from posecoach.pipeline import Step
+from posecoach.engine.step import Step
 from posecoach.render import draw
 from posecoach.spec.schema import Displacement, Distance, JointAngle, Lateral, LineOffset, Offset, SegmentAngle, Spec
 from posecoach.types import PoseFrame

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from posecoach.pain import PROMPT as PAIN_PROMPT
 from posecoach.render import draw
-from posecoach.routine import any_summary_text
 
 PAIN_ADVICE = "Stop the exercises for now and ask your physiotherapist or doctor before doing them again."
 
@@ -19,14 +16,15 @@ def _dim(image: np.ndarray) -> np.ndarray:
     return out
 
 
-def summary_screen(image: np.ndarray, report: dict[str, Any]) -> np.ndarray:
-    """The last frame, dimmed, with the set's summary (the same text as printed)."""
+def summary_screen(image: np.ndarray, summary: str) -> np.ndarray:
+    """The last frame, dimmed, with the set's summary (the text printed at the end, passed in:
+    the renderer knows nothing of reports)."""
     out = _dim(image)
     s = draw.scale(out)
     h, w = out.shape[:2]
     size, th = 0.55 * s, max(1, round(1.3 * s))
     lines: list[tuple[str, tuple[int, int, int]]] = [("Set finished", draw.WHITE)]
-    for raw in any_summary_text(report).splitlines():
+    for raw in summary.splitlines():
         color = draw.YELLOW if "fault" in raw or "PAIN" in raw else draw.WHITE
         for t in draw.wrap(raw.strip(), size, th, int(w * 0.9)):
             lines.append((t, color))

@@ -8,18 +8,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from posecoach.errors import ExitCode, PosecoachError
+from posecoach.errors import VideoWriteError
 from posecoach.native import quiet_native_stderr
 
 #: Codecs tried in order. The pip OpenCV wheels usually lack an H.264 encoder, hence the fallback.
 CODECS = ("avc1", "mp4v")
 _working: dict[tuple[str, str], bool] = {}
-
-
-class VideoWriteError(PosecoachError, OSError):
-    """An output video cannot be written (a bad path or folder: the user's to fix, like an input)."""
-
-    exit_code = ExitCode.INPUT
 
 
 def open_writer(path: Path, fps: float, size: tuple[int, int]) -> tuple[cv2.VideoWriter, str]:

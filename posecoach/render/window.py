@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from posecoach.errors import CameraError
+from posecoach.errors import CameraError, DisplayLost
 
 ENV_HEADLESS = "POSECOACH_HEADLESS"
 #: Longest side of the shown image; bigger frames (a 1080x1920 phone video) are scaled down to fit.
@@ -27,11 +27,6 @@ MAX_SHOW = 960
 def headless_requested(flag: bool = False) -> bool:
     """True when the offscreen mode was asked for, by flag or environment."""
     return flag or os.environ.get(ENV_HEADLESS, "").strip().lower() in ("1", "true", "yes", "on")
-
-
-class DisplayLost(CameraError):
-    """The window's display went away mid-session (the X server ended, the remote desktop closed).
-    The live loop ends the set and writes the report; the command exits 7."""
 
 
 def x_server_alive(display: str | None = None) -> bool | None:

@@ -7,13 +7,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from posecoach.errors import PosecoachError
+from posecoach.errors import PdfError
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-
-
-class PdfError(PosecoachError):
-    pass
 
 
 def find_browser() -> str | None:

@@ -64,16 +64,19 @@ def trace_for(section: dict[str, Any]) -> Trace | None:
     spec = section_spec(section)
     if path is None or spec is None:
         return None
-    from posecoach.pipeline import Analysis
+    from posecoach.app.pipeline import Analysis, Step, run_frames
     from posecoach.report import metric_unit
     from posecoach.track import read_frames
 
-    analysis = Analysis(spec)
-    ts, vals = [], []
-    for pose in read_frames(path):
-        step = analysis.step_pose(pose)
-        ts.append(pose.timestamp_ms / 1000.0)
-        vals.append(float(step.features.values.get(spec.main_metric, math.nan)))
+    ts: list[float] = []
+    vals: list[float] = []
+    metric = spec.main_metric
+
+    def collect(_frame: object, step: Step) -> None:
+        ts.append(step.raw.timestamp_ms / 1000.0)
+        vals.append(float(step.features.values.get(metric, math.nan)))
+
+    run_frames(Analysis(spec), read_frames(path), None, on_step=collect)
     return Trace(spec.main_metric, metric_unit(spec), np.asarray(ts), np.asarray(vals))
 
 

@@ -17,18 +17,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from posecoach.errors import ExitCode, PosecoachError
+from posecoach.errors import StoreError
 from posecoach.store.records import SessionRecord
 from posecoach.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
 ENV_VAR = "POSECOACH_STORE"
 SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
-class StoreError(PosecoachError, OSError):
-    """The session store cannot be opened, read or written; the message says why and what to do."""
-
-    exit_code = ExitCode.INPUT
 
 
 def default_store_path() -> Path:

@@ -14,17 +14,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from posecoach.errors import PosecoachError, ExitCode
+from posecoach.errors import ReportFormatError
 
 REPORT_SCHEMAS = {"posecoach.report": 1, "posecoach.routine_report": 1}
 #: A hold counts towards the dose when it lasted at least this share of its target (as routines do).
 HOLD_DONE_SHARE = 0.9
-
-
-class ReportFormatError(PosecoachError, ValueError):
-    """A file is not a posecoach report this version can read."""
-
-    exit_code = ExitCode.INPUT
 
 
 @dataclass

@@ -97,8 +97,9 @@ def _worker_init() -> None:
 def analyse_one(video: str, exercise: str, model: str, report_path: str, save_track: bool) -> VideoResult:
     """Analyse one video (runs in a worker process). User errors become a failed result; anything
     else propagates to the parent, which reports it as an internal error for this video."""
-    from posecoach.commands.analyze import analyze_video, make_analysis
-    from posecoach.pipeline import require_person
+    from posecoach.app.analyze import analyze_video
+    from posecoach.app.build import make_analysis
+    from posecoach.app.pipeline import require_person
 
     if _stopping:
         return VideoResult(video, error=NOT_STARTED, exit_code=int(ExitCode.INTERRUPTED))
@@ -201,7 +202,7 @@ def exit_code(results: Sequence[VideoResult]) -> int:
 
 def write_summary(results: Sequence[VideoResult], path: Path, *, exercise: str, jobs: int, seconds: float) -> None:
     """A JSON summary of the batch beside the reports."""
-    doc = {"schema": "posecoach.batch", "schema_version": 1, "exercise": exercise, "jobs": jobs,
+    doc = {"schema": "posecoach.app.batch", "schema_version": 1, "exercise": exercise, "jobs": jobs,
            "seconds": round(seconds, 2), "failed": sum(1 for r in results if not r.ok),
            "videos": [{**asdict(r), "seconds": round(r.seconds, 2)} for r in results]}
     Path(path).write_text(jsonio.dumps(doc, indent=2) + "\n", encoding="utf-8")

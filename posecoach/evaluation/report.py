@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from posecoach.evaluate import DEFINITIONS, ClipScore, clip_json
+from posecoach.evaluation.score import DEFINITIONS, ClipScore, clip_json
 
 CLIP_COLUMNS = ["clip", "exercise", "reps (true)", "counted", "per side (true)", "per side (counted)",
                 "error", "hold error s", "faults", "pose %", "from", "s"]

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from posecoach import landmarks as lm
 from posecoach.spec.schema import Displacement, Lateral, LineOffset, Spec
 from posecoach.types import PoseFrame
@@ -101,10 +99,3 @@ class FramingCheck:
     def __call__(self, pose: PoseFrame) -> list[str]:
         """Messages for the person (empty when everything needed is in view)."""
         return out_of_view_messages(out_of_view(self.parts, pose))
-
-
-def landmarks_px(pose: PoseFrame, width: int, height: int) -> np.ndarray | None:
-    """Landmark positions in pixels of a (width x height) image, shape (33, 2); NaN where unknown."""
-    if pose.landmarks is None:
-        return None
-    return pose.landmarks[:, :2] * (width, height)

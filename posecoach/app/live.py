@@ -24,19 +24,19 @@ import cv2
 import numpy as np
 
 from posecoach import jsonio
-from posecoach.camera import Captured, LiveSource
+from posecoach.sources.camera import Captured, LiveSource
 from posecoach.control.floor import FloorControls
 from posecoach.errors import OutputError
 from posecoach.pain import rating_from_keys
-from posecoach.pipeline import Analysis, Step, mark_lost_frames
-from posecoach.pipeline import finish as finish_analysis
-from posecoach.render.framing import FramingCheck
+from posecoach.app.pipeline import Runner, Step, mark_lost_frames
+from posecoach.app.pipeline import finish as finish_analysis
+from posecoach.framing import FramingCheck
 from posecoach.render.overlay import HudInfo, Overlay
 from posecoach.render.screens import pain_screen, rating_screen, summary_screen
 from posecoach.render.video import VideoOut
 from posecoach.render.window import DisplayLost, Window, display_size
 from posecoach.report import write_report
-from posecoach.routine import current_section, total_reps
+from posecoach.routine import any_summary_text, current_section, total_reps
 from posecoach.track import TrackWriter
 from posecoach.types import Frame, PoseFrame
 from posecoach.voice import CueMaker, Voice
@@ -153,7 +153,7 @@ class Recorder:
         """After a pause: the next frame follows on directly (the paused time is not recorded)."""
         self._offset = None
 
-    def checkpoint(self, analysis: Analysis, source: dict[str, Any], force: bool = False) -> None:
+    def checkpoint(self, analysis: Runner, source: dict[str, Any], force: bool = False) -> None:
         """Rewrite the report on disk (at most every ``CHECKPOINT_S``) as a partial, in-progress one."""
         if self.failed is not None:
             return
@@ -180,10 +180,10 @@ class Recorder:
         self.track.close()
 
 
-def checkpoint_report(analysis: Analysis, source: dict[str, Any]) -> dict[str, Any]:
+def checkpoint_report(analysis: Runner, source: dict[str, Any]) -> dict[str, Any]:
     """The report so far, marked as a partial one still in progress."""
     report = analysis.report(source)
-    t = analysis.session._last_t
+    t = analysis.session.last_t
     report["status"] = "partial"
     report["stop"] = {"reason": "in_progress", "t_s": None if t is None else round(t, 2)}
     return report
@@ -231,7 +231,7 @@ class FpsMeter:
 class LiveSession:
     """One live set. ``run()`` until the set ends; it returns the final report (also written)."""
 
-    def __init__(self, analysis: Analysis, source: LiveSource, estimator: Any, window: Window, voice: Voice, *,
+    def __init__(self, analysis: Runner, source: LiveSource, estimator: Any, window: Window, voice: Voice, *,
                  source_meta: dict[str, Any], report_path: Path | None, recorder: Recorder | None = None,
                  summary_s: float | None = None, full_resolution: bool = False,
                  log: Callable[[str], None] = print, floor: FloorControls | None = None) -> None:
@@ -321,7 +321,7 @@ class LiveSession:
                 key = self.floor.key(key, self._t(), paused=False)
             if key == "q" or self.window.closed:
                 return "user"
-            if key == "n" and hasattr(self.analysis, "next"):  # a routine: on to the next exercise
+            if key == "n":  # a routine: on to the next exercise (a single exercise has none)
                 if self.analysis.next():
                     self._switch_exercise()
                 continue
@@ -341,7 +341,7 @@ class LiveSession:
             self.floor.switch(self.spec)
 
     def _routine_done(self) -> bool:
-        return bool(getattr(self.analysis, "finished", False)) and self.analysis.session.pain_stop_s is None
+        return self.analysis.finished and self.analysis.session.pain_stop_s is None
 
     def _t(self) -> float | None:
         return self._last_step.result.t_s if self._last_step is not None else None
@@ -354,7 +354,7 @@ class LiveSession:
         small = image is not frame.image and not self.full_resolution
         seen = Frame(frame.index, frame.timestamp_ms, image) if small else frame
         step = self.analysis.step_pose(self.estimator.process(seen))
-        if getattr(self.analysis, "exercise_changed", False):  # a routine moved to its next exercise
+        if self.analysis.exercise_changed:  # a routine moved to its next exercise
             self._switch_exercise()
         self.frames += 1
         info = self._hud(step)
@@ -462,7 +462,7 @@ class LiveSession:
         if reason != "interrupted" and not self.window.closed:
             base = self._last_image if self._last_image is not None else np.zeros((self._size[1], self._size[0], 3), np.uint8)
             screen = pain_screen(base, current_section(report).get("pain_stop", {}).get("t_s")) if reason == "pain" \
-                else summary_screen(base, report)
+                else summary_screen(base, any_summary_text(report))
             self.floor.rate_pain(self.window, self._t(), show=lambda text: self.window.show(rating_screen(screen, text)))
             if self.floor.rating_left_by_key and self.window.interactive:
                 self.summary_s = 0  # the key that left the rating has closed the end screen too
@@ -478,7 +478,7 @@ class LiveSession:
             return  # nobody to show it to: the window was closed, or Ctrl-C asked to leave now
         base = self._last_image if self._last_image is not None else np.zeros((self._size[1], self._size[0], 3), np.uint8)
         pain_t = current_section(report).get("pain_stop", {}).get("t_s")
-        screen = pain_screen(base, pain_t) if reason == "pain" else summary_screen(base, report)
+        screen = pain_screen(base, pain_t) if reason == "pain" else summary_screen(base, any_summary_text(report))
         self.window.show(screen)
         # the rating is asked here only when the hands-free controls (which ask for it by key or
         # by voice) are not in use

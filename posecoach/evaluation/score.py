@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from posecoach.errors import ExitCode, PosecoachError
+from posecoach.errors import ManifestError
 from posecoach.jsonio import read_json
 
 DEFINITIONS = {
@@ -50,12 +50,6 @@ DEFINITIONS = {
     "false_alarms_per_min_clean": "reported faults per minute on clips labelled with no faults (faults = [])",
     "pose_share": "frames with a person found / all frames",
 }
-
-
-class ManifestError(PosecoachError, ValueError):
-    """A label manifest is missing or malformed; the message names the file and the place."""
-
-    exit_code = ExitCode.INPUT
 
 
 @dataclass(frozen=True)

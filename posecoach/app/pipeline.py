@@ -9,20 +9,21 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from posecoach.engine.session import FrameResult, Session
+from posecoach.engine.events import SetupCompleted
+from posecoach.engine.session import Session
+from posecoach.engine.step import Step
 from posecoach.errors import NoPersonError
 from posecoach.features import FeatureExtractor
 from posecoach.pose.smoothing import Smoother
 from posecoach.report import build_report, save_report
 from posecoach.spec.schema import Spec
 from posecoach.track import TrackWriter, read_frames, read_header
-from posecoach.types import Features, Frame, PoseFrame
+from posecoach.types import Frame, PoseFrame
 
 TRACK_DIGITS = 5
 
@@ -35,32 +36,63 @@ def quantize(pose: PoseFrame) -> PoseFrame:
     return PoseFrame(pose.index, pose.timestamp_ms, pose.width, pose.height, np.round(pose.landmarks, TRACK_DIGITS), world)
 
 
-@dataclass
-class Step:
-    """Everything one frame produced, for drawing."""
+class Runner(Protocol):
+    """What the app drives over a stream of poses: one exercise (``Analysis``) or a routine of
+    several (``routine.RoutineRunner``). ``spec``, ``session`` and ``limits`` are the current
+    exercise's; ``finished`` is True once there is nothing more to do (a routine's whole dose,
+    or a pain stop); ``exercise_changed`` is True on the step that moved to a new exercise."""
 
-    raw: PoseFrame
-    pose: PoseFrame
-    features: Features
-    result: FrameResult
+    @property
+    def spec(self) -> Spec: ...
+
+    @property
+    def session(self) -> Session: ...
+
+    @property
+    def limits(self) -> dict[str, Any] | None: ...
+
+    @property
+    def finished(self) -> bool: ...
+
+    @property
+    def exercise_changed(self) -> bool: ...
+
+    def step_pose(self, raw: PoseFrame) -> Step: ...
+
+    def next(self) -> bool: ...
+
+    def finish(self, reason: str | None = None) -> None: ...
+
+    def report(self, source: dict[str, Any]) -> dict[str, Any]: ...
 
 
 class Analysis:
     """Runs the engine for one exercise set over a stream of poses."""
+
+    #: one exercise never finishes early nor moves on: the stream's end closes it
+    finished = False
+    exercise_changed = False
 
     def __init__(self, spec: Spec, *, smoother: Smoother | None = None, limits: dict[str, Any] | None = None) -> None:
         self.spec = spec
         self.limits = limits  # the personal limits in force, recorded in the report
         self.smoother = smoother or Smoother()
         self.features = FeatureExtractor(spec)
-        self.session = Session(spec, baseline_metrics=self.features.baseline_metrics(),
-                               on_setup=self.features.set_baseline)
+        self.session = Session(spec, baseline_metrics=self.features.baseline_metrics())
 
     def step_pose(self, raw: PoseFrame) -> Step:
         raw = quantize(raw)
         pose = self.smoother(raw)
         feats = self.features.compute(pose)
-        return Step(raw, pose, feats, self.session.update(feats))
+        result = self.session.update(feats)
+        # the start position is reached: the features measure from here on (their baseline)
+        if any(isinstance(ev, SetupCompleted) for ev in result.events):
+            self.features.set_baseline()
+        return Step(raw, pose, feats, result)
+
+    def next(self) -> bool:
+        """A single exercise has no next one to skip to."""
+        return False
 
     def finish(self, reason: str | None = None) -> None:
         self.session.finish(reason)
@@ -98,20 +130,39 @@ class Progress:
             sys.stderr.write("\n")
 
 
+class Estimator(Protocol):
+    """The pose model as the loop sees it (``pose.estimator.PoseEstimator``)."""
+
+    def process(self, frame: Frame) -> PoseFrame: ...
+
+
+#: A sink sees every step: the frame it came from (None when the input is a saved track) and
+#: what the engine made of it. Drawing, recording, speaking and collecting are sinks.
+Sink = Callable[["Frame | None", Step], None]
+
+
 def run_frames(
-    analysis: Analysis,
-    frames: Iterable[Frame],
-    estimator: Any,
+    analysis: Runner,
+    frames: Iterable[Frame] | Iterable[PoseFrame],
+    estimator: Estimator | None,
     *,
     track: TrackWriter | None = None,
-    on_step: Callable[[Frame, Step], None] | None = None,
+    on_step: Sink | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Feed video frames through the estimator and the engine. Returns the number of frames.
-    Stops cleanly on KeyboardInterrupt by re-raising after the current frame is accounted."""
+    """The one loop: every frame (through ``estimator``) or every saved pose (``estimator`` None)
+    goes through the engine, then to the sinks. Returns the number of frames. A
+    KeyboardInterrupt stops it after the current frame, for the caller to write a partial report."""
     n = 0
-    for frame in frames:
-        step = analysis.step_pose(estimator.process(frame))
+    for item in frames:
+        frame: Frame | None
+        if isinstance(item, PoseFrame):
+            frame, raw = None, item
+        elif estimator is None:
+            raise TypeError("run_frames: video frames need an estimator")
+        else:
+            frame, raw = item, estimator.process(item)
+        step = analysis.step_pose(raw)
         if track is not None:
             track.write(step.raw)
         if on_step is not None:
@@ -122,11 +173,10 @@ def run_frames(
     return n
 
 
-def analyze_track(track_path: Path, analysis: Analysis) -> dict[str, Any]:
+def analyze_track(track_path: Path, analysis: Runner, *, on_step: Sink | None = None) -> dict[str, Any]:
     """Re-run the engine on a saved landmark track (no model). Returns the track's header."""
     header = read_header(track_path)
-    for pose in read_frames(track_path):
-        analysis.step_pose(pose)
+    run_frames(analysis, read_frames(track_path), None, on_step=on_step)
     return header
 
 
@@ -145,7 +195,7 @@ def mark_lost_frames(report: dict[str, Any], source: dict[str, Any]) -> dict[str
     return report
 
 
-def finish(analysis: Analysis, source: dict[str, Any], report_path: Path | None, *,
+def finish(analysis: Runner, source: dict[str, Any], report_path: Path | None, *,
            reason: str | None = None) -> dict[str, Any]:
     """Close the set, build the report and write it (when a path is given). A report that cannot
     be written at its path is saved in a fallback folder and ``OutputError`` says where."""

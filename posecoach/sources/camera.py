@@ -23,7 +23,7 @@ import cv2
 
 from posecoach.errors import CameraError
 from posecoach.native import quiet_native_stderr
-from posecoach.sources import VideoFileSource
+from posecoach.sources.files import VideoFileSource
 from posecoach.types import Frame
 
 #: A camera that gives no frame for this long is taken as disconnected.

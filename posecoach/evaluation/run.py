@@ -17,23 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from posecoach.errors import PosecoachError, TrackError
-from posecoach.evaluate import ClipLabel, ClipScore, ManifestError, score_clip
-from posecoach.pipeline import Analysis, analyze_track, finish
+from posecoach.evaluation.score import ClipLabel, ClipScore, ManifestError, score_clip
+from posecoach.app.build import model_label, resolve_model_arg
+from posecoach.app.pipeline import Analysis, analyze_track, finish
 from posecoach.spec.loader import exercise_ids, find_spec, specs_dir
 from posecoach.track import read_header
 
 Log = Callable[[str], None]
-MODEL_NAMES = ("lite", "full", "heavy")
 
 
 def track_path(tracks_dir: Path, label: ClipLabel) -> Path:
     """Where the landmarks of a clip are kept: ``<tracks_dir>/<clip stem>.jsonl``."""
     return Path(tracks_dir) / f"{label.stem}.jsonl"
-
-
-def model_label(model: str) -> str:
-    """The model as recorded in a track header (a name, or the bundle's path)."""
-    return model if model in MODEL_NAMES else str(Path(model).expanduser())
 
 
 def usable_track(path: Path, label: ClipLabel, model: str) -> str | None:
@@ -67,7 +62,7 @@ def check_unique_stems(labels: Sequence[ClipLabel]) -> None:
 def run_clip(label: ClipLabel, analysis: Analysis, *, tracks_dir: Path | None, model: str,
              log: Log | None = None) -> tuple[dict[str, Any], str]:
     """The posecoach report of one clip and where its landmarks came from ("track" or "video")."""
-    from posecoach.commands.analyze import analyze_video
+    from posecoach.app.analyze import analyze_video
     from posecoach.errors import ExitCode
 
     saved = track_path(tracks_dir, label) if tracks_dir is not None else None
@@ -95,9 +90,8 @@ def run_clip(label: ClipLabel, analysis: Analysis, *, tracks_dir: Path | None, m
 def save_track_only(label: ClipLabel, path: Path, model: str) -> None:
     """Run the pose model over a clip and save its track, with no exercise engine (for clips
     whose exercise has no spec yet: once one is written, scoring it needs no model run)."""
-    from posecoach.pipeline import quantize
+    from posecoach.app.pipeline import quantize
     from posecoach.pose.estimator import PoseEstimator
-    from posecoach.pose.models import resolve_model
     from posecoach.sources import VideoFileSource
     from posecoach.track import TrackWriter
 
@@ -106,7 +100,7 @@ def save_track_only(label: ClipLabel, path: Path, model: str) -> None:
               "model": model_label(model), "source": str(label.path)}
     partial = path.with_name(f".{path.name}.partial")
     try:
-        with PoseEstimator(resolve_model(model)) as estimator, TrackWriter(partial, header) as writer:
+        with PoseEstimator(resolve_model_arg(model, log=None)[0]) as estimator, TrackWriter(partial, header) as writer:
             for frame in source:
                 writer.write(quantize(estimator.process(frame)))
         os.replace(partial, path)
