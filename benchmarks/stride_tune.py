@@ -17,37 +17,26 @@ import json
 import sys
 from pathlib import Path
 
-from posecoach.commands.analyze import make_analysis
-from posecoach.pipeline import finish
-from posecoach.engine.stride import StrideConfig, StridePolicy, differences, fill_between, verdicts
+from posecoach.app.build import make_analysis
+from posecoach.app.pipeline import finish, run_frames
+from posecoach.engine.stride import StrideConfig, StridePolicy, StridedPoses, differences, verdicts
 from posecoach.track import read_frames, read_header
 
 
 
 
 def simulate(track: Path, exercise: str, config: StrideConfig | None) -> tuple[dict, int, int]:
-    """The report of ``track`` analysed every frame (``config`` None) or strided; with the
-    frames analysed and the frames in the track."""
+    """The report of ``track`` analysed every frame (``config`` None) or strided, through the
+    product's loop; with the frames analysed and the frames in the track."""
     header = read_header(track)
     frames = list(read_frames(track))
     analysis = make_analysis(exercise)
-    policy = StridePolicy(float(header.get("fps") or 30.0), config) if config is not None else None
-    i = analysed = 0
-    last = None
-    skipped: list[tuple[int, int]] = []
-    while i < len(frames):
-        pose = frames[i]
-        steps = [analysis.step_pose(p) for p in fill_between(last, pose, skipped)]
-        steps.append(analysis.step_pose(pose))
-        analysed += 1
-        k = policy.advance(analysis.spec, steps) if policy is not None else 1
-        skipped = [(f.index, f.timestamp_ms) for f in frames[i + 1:i + k]]
-        last = pose
-        i += k
-    if skipped and last is not None:  # the track ends inside a skip: the last pose stands
-        for p in fill_between(last, last, skipped):
-            analysis.step_pose(p)
-    return finish(analysis, {"track": str(track)}, None), analysed, len(frames)
+    if config is None:
+        run_frames(analysis, frames, None)
+        return finish(analysis, {"track": str(track)}, None), len(frames), len(frames)
+    policy = StridePolicy(float(header.get("fps") or 30.0), config)
+    run_frames(analysis, StridedPoses(frames), None, stride=policy)
+    return finish(analysis, {"track": str(track)}, None), policy.analysed, len(frames)
 
 
 def jobs_from_labels(labels: Path, tracks: Path) -> list[tuple[Path, str]]:

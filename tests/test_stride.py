@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posecoach.commands.analyze import make_analysis
-from posecoach.pipeline import finish
-from posecoach.spec.loader import find_spec
+from posecoach.app.build import make_analysis
+from posecoach.app.pipeline import finish, run_frames
 from posecoach.engine.stride import (
-    StrideConfig, StridePolicy, differences, fill_between, reach_time, spec_thresholds,
+    StrideConfig, StridePolicy, StridedPoses, differences, fill_between, reach_time, spec_thresholds,
 )
+from posecoach.spec.loader import find_spec
 from posecoach.track import read_frames, read_header
 from posecoach.types import PoseFrame
 
@@ -73,19 +73,30 @@ def test_fill_between_never_blends_one_leg_into_the_other() -> None:
 
 
 def _analyse(frames: list[PoseFrame], exercise: str, fps: float, config: StrideConfig | None) -> tuple[dict, list[int]]:
-    """What ``analyze`` does on a video, on a track: every frame, or strided with filled-in poses."""
+    """What ``analyze`` does on a video, on a track: every frame, or strided with filled-in poses.
+    Returns the report and the indexes of the frames analysed."""
     analysis = make_analysis(exercise)
-    policy = StridePolicy(fps, config) if config is not None else None
-    i, last, skipped, analysed = 0, None, [], []
-    while i < len(frames):
-        steps = [analysis.step_pose(p) for p in fill_between(last, frames[i], skipped)]
-        steps.append(analysis.step_pose(frames[i]))
-        analysed.append(i)
-        k = policy.advance(analysis.spec, steps) if policy is not None else 1
-        skipped = [(f.index, f.timestamp_ms) for f in frames[i + 1:i + k]]
-        last, i = frames[i], i + k
-    for p in fill_between(last, last, skipped):
-        analysis.step_pose(p)
+    analysed: list[int] = []
+
+    def seen(frame: object, step: object) -> None:
+        analysed.append(step.raw.index)  # type: ignore[attr-defined]
+
+    if config is None:
+        run_frames(analysis, frames, None, on_step=seen)
+        return finish(analysis, {}, None), analysed
+    policy = StridePolicy(fps, config)
+    source = StridedPoses(frames)
+    original = source.strided
+
+    def strided(skip):  # type: ignore[no-untyped-def]
+        for passed, pose in original(skip):
+            if pose is not None:
+                analysed.append(pose.index)
+            yield passed, pose
+
+    source.strided = strided  # type: ignore[method-assign]
+    run_frames(analysis, source, None, stride=policy)
+    assert policy.analysed == len(analysed)
     return finish(analysis, {}, None), analysed
 
 

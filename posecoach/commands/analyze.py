@@ -15,6 +15,12 @@ from posecoach.routine import routine_summary_text
 from posecoach.store.hook import add_store_arguments, dose_adjuster, record_session
 
 
+def add_every_frame_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--every-frame", action="store_true",
+                   help="give the pose model every frame of the video (slower; by default it skips frames where "
+                        "nothing can change the counts, faults or hold times, and the report says so)")
+
+
 def add_model_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="full", metavar="lite|full|heavy|PATH",
                    help="pose model: a name (obtained automatically if missing) or a .task file (default: full)")
@@ -31,6 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--profile", type=Path, help="a personal limits profile (a therapist's adjustments)")
     p.add_argument("--quiet", "-q", action="store_true", help="print no summary")
     add_model_argument(p)
+    add_every_frame_argument(p)
     add_store_arguments(p)
     p.set_defaults(func=run)
 
@@ -49,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
     if video.suffix == ".jsonl":
         report, code = analyze_track_file(video, analysis, report_path)
     else:
-        report, code = analyze_video(video, analysis, args.model, report_path, args.save_track)
+        report, code = analyze_video(video, analysis, args.model, report_path, args.save_track,
+                                     every_frame=args.every_frame)
     require_person(report, str(video))
     record_session(args, report, report_path, kind="analyze")
     if not args.quiet:

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -285,6 +285,26 @@ def fill_between(before: PoseFrame | None, after: PoseFrame, times: Sequence[tup
         world = None if wb is None or wa is None else (1.0 - w) * wb + w * wa
         out.append(PoseFrame(i, t, after.width, after.height, np.asarray(lm), world))
     return out
+
+
+class StridedPoses:
+    """Saved poses (a track read every frame) passed over as a video would be: the frames the
+    stride skips are never looked at. This is how the policy is tuned and checked without the
+    pose model: the same loop, the same filled-in poses, only MediaPipe's own reaction to the
+    skipped frames is missing."""
+
+    def __init__(self, poses: Sequence[PoseFrame]) -> None:
+        self.poses = list(poses)
+
+    def strided(self, skip: Callable[[], int]) -> Iterator[tuple[list[tuple[int, int]], PoseFrame | None]]:
+        i, passed = 0, []
+        while i < len(self.poses):
+            yield passed, self.poses[i]
+            k = max(1, skip())
+            passed = [(p.index, p.timestamp_ms) for p in self.poses[i + 1:i + k]]
+            i += k
+        if passed:
+            yield passed, None
 
 
 HOLD_TOLERANCE_S = 0.2  #: how far a strided hold time may be from the every-frame one
