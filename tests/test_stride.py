@@ -182,3 +182,29 @@ def test_a_strided_read_passes_over_frames_with_their_own_times(tmp_path: Path, 
     assert seen == expected
     assert source.frames_lost == every.frames_lost
     assert images < 0.5 * len(expected)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("clip,exercise", [
+    ("../shared/real/physioplus/bridging.mp4", "bridge"),
+    ("sample_videos/cat_cow.mp4", "cat_cow"),
+])
+def test_strided_and_every_frame_analysis_agree_with_the_real_model(clip: str, exercise: str) -> None:
+    """The agreement benchmark's own check, on two short clips, with the full model."""
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    path = (root / clip).resolve()
+    if not path.exists():
+        pytest.skip(f"{clip} is not beside this checkout")
+    sys.path.insert(0, str(root / "benchmarks"))
+    try:
+        from stride_agreement import analyse
+    finally:
+        sys.path.pop(0)
+    every, n_every = analyse("video", path, exercise, "full", every_frame=True)
+    strided, n_strided = analyse("video", path, exercise, "full", every_frame=False)
+    assert every["frame_mode"] == "every_frame" and strided["frame_mode"] == "strided"
+    assert every["frames"] == strided["frames"] == n_every
+    assert differences(every, strided) == []
+    assert n_strided < 0.7 * n_every
