@@ -131,6 +131,7 @@ def run_batch(videos: Sequence[Path], exercise: str, *, out_dir: Path, jobs: int
     if jobs < 1:
         raise UsageError(f"--jobs must be at least 1 [got {jobs}]")
     targets = output_paths(videos, out_dir)
+    more = {"every_frame": True} if every_frame else {}  # the default (strided) needs no argument
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     done: dict[Path, VideoResult] = {}
 
@@ -146,7 +147,7 @@ def run_batch(videos: Sequence[Path], exercise: str, *, out_dir: Path, jobs: int
     if jobs == 1:
         for v in videos:
             try:
-                result = analyse_one(str(v), exercise, model, str(targets[v]), save_tracks, every_frame)
+                result = analyse_one(str(v), exercise, model, str(targets[v]), save_tracks, **more)
             except KeyboardInterrupt:
                 raise BatchInterrupted(everything()) from None
             except Exception as exc:  # a bug in one video: report it, keep the others (as with --jobs N)
@@ -168,7 +169,7 @@ def run_batch(videos: Sequence[Path], exercise: str, *, out_dir: Path, jobs: int
         record(video, result)
 
     try:
-        futures = {pool.submit(analyse_one, str(v), exercise, model, str(targets[v]), save_tracks, every_frame): v
+        futures = {pool.submit(analyse_one, str(v), exercise, model, str(targets[v]), save_tracks, **more): v
                    for v in videos}
         for fut in as_completed(futures):
             collect(fut)
