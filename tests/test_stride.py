@@ -208,3 +208,22 @@ def test_strided_and_every_frame_analysis_agree_with_the_real_model(clip: str, e
     assert every["frames"] == strided["frames"] == n_every
     assert differences(every, strided) == []
     assert n_strided < 0.7 * n_every
+
+
+def test_an_every_frame_eval_does_not_reuse_a_strided_track(tmp_path: Path) -> None:
+    from posecoach.evaluation.run import usable_track
+    from posecoach.evaluation.score import ClipLabel
+    from posecoach.track import TrackWriter
+
+    video = _blank_video(tmp_path / "clip.mp4", 3)
+    label = ClipLabel(file="clip.mp4", path=video.resolve(), exercise="bridge", reps=1)
+    header = {"fps": 30.0, "width": 160, "height": 120, "model": "full", "source": str(video)}
+    for mode, every_frame_ok in (("strided", False), ("every_frame", True)):
+        track = tmp_path / f"{mode}.jsonl"
+        with TrackWriter(track, {**header, "frame_mode": mode}) as tw:
+            tw.write(PoseFrame.empty(0, 0, 160, 120))
+        assert usable_track(track, label, "full") is None  # a strided eval takes either
+        why = usable_track(track, label, "full", every_frame=True)
+        assert (why is None) == every_frame_ok
+        if not every_frame_ok:
+            assert "stride" in why
