@@ -21,7 +21,9 @@ from collections import deque
 import numpy as np
 
 from posecoach import landmarks as lm
-from posecoach.spec.schema import Displacement, Distance, JointAngle, Lateral, LineOffset, Offset, SegmentAngle, Spec
+from posecoach.spec.schema import (
+    Displacement, Distance, JointAngle, Lateral, LineOffset, Offset, SegmentAngle, Spec, point_landmarks,
+)
 from posecoach.types import Features, PoseFrame
 
 _I = lm.INDEX
@@ -47,6 +49,22 @@ def segment_angle_deg(a: np.ndarray, b: np.ndarray, reference: str) -> float:
     return to_horizontal if reference == "horizontal" else 90.0 - to_horizontal
 
 
+def point_px(xy: np.ndarray, name: str, side: str) -> np.ndarray:
+    """Where a spec's point name is, in the pixel positions ``xy`` (shape (33, 2), NaN where
+    unknown): a landmark, a sided name on ``side``, or a midpoint (see
+    ``posecoach.spec.schema.point_landmarks``), which is the one side that is known when the
+    other is not."""
+    names = point_landmarks(name, side)
+    if len(names) == 1:
+        return np.asarray(xy[_I[names[0]]])
+    left, right = xy[_I[names[0]]], xy[_I[names[1]]]
+    if np.isnan(left[0]):
+        return np.asarray(right)
+    if np.isnan(right[0]):
+        return np.asarray(left)
+    return np.asarray((left + right) / 2.0)
+
+
 class _Points:
     """Pixel positions and visibilities of one frame, with generic-name resolution."""
 
@@ -58,16 +76,7 @@ class _Points:
         self.vis = frame.landmarks[:, 3]
 
     def get(self, name: str, side: str) -> np.ndarray:
-        name = lm.resolve(name, side)
-        if name.startswith("mid_"):
-            base = name[4:]
-            left, right = self.xy[_I[f"left_{base}"]], self.xy[_I[f"right_{base}"]]
-            if np.isnan(left[0]):
-                return right
-            if np.isnan(right[0]):
-                return left
-            return (left + right) / 2.0
-        return self.xy[_I[name]]
+        return point_px(self.xy, name, side)
 
     def visibility(self, names: tuple[str, ...], side: str) -> float:
         total = 0.0
@@ -205,7 +214,7 @@ class FeatureExtractor:
             self._across_ref[name] = ref
             value = float(((p - (a + b) / 2.0) @ axis) / (norm * max(norm, self.ACROSS_MIN * ref)))
             return value, ("left" if value > 0 else "right") if not math.isnan(value) else ""
-        names = (m.point,) if isinstance(m, Displacement) else (m.point, *m.line) if isinstance(m, LineOffset) else m.points
+        names = m.point_names
         if m.side in ("left", "right"):
             return self._one(m, pts, m.side), m.side
         left, right = self._one(m, pts, "left"), self._one(m, pts, "right")
@@ -241,7 +250,7 @@ class FeatureExtractor:
             return math.hypot(d[0], d[1]) / scale
         if isinstance(m, Offset):
             d = pts.get(m.points[0], side) - pts.get(m.points[1], side)
-            return (-d[1] if m.axis == "up" else abs(d[0])) / scale
+            return float((-d[1] if m.axis == "up" else abs(d[0])) / scale)
         if isinstance(m, LineOffset):
             a, b, p = pts.get(m.line[0], side), pts.get(m.line[1], side), pts.get(m.point, side)
             d = b - a
@@ -253,11 +262,11 @@ class FeatureExtractor:
                 return _NAN
             d = pts.get(m.point, side) - self._baseline[f"{m.point}:{side}"]
             if m.axis == "up":
-                return -d[1] / scale
+                return float(-d[1] / scale)
             if m.axis == "down":
-                return d[1] / scale
+                return float(d[1] / scale)
             if m.axis == "horizontal":
-                return abs(d[0]) / scale
+                return float(abs(d[0]) / scale)
             return math.hypot(d[0], d[1]) / scale
         raise TypeError(f"unknown metric {m!r}")
 

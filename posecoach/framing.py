@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from posecoach import landmarks as lm
-from posecoach.spec.schema import Displacement, Lateral, LineOffset, Spec
+from posecoach.spec.schema import Spec
 from posecoach.types import PoseFrame
 
 #: Landmark base name (side removed) -> the body part a person would be told about.
@@ -36,27 +36,8 @@ def _base(name: str) -> str:
 
 def spec_landmarks(spec: Spec) -> dict[str, list[int]]:
     """The landmark indices each body part contributes to the spec's metrics, by part."""
-    names: set[str] = set()
-    for m in spec.metrics.values():
-        if isinstance(m, Displacement):
-            points: tuple[str, ...] = (m.point,)
-        elif isinstance(m, Lateral):
-            points = (m.point, *m.across)
-        elif isinstance(m, LineOffset):
-            points = (m.point, *m.line)
-        else:
-            points = tuple(m.points)
-        names.update(points)
-    concrete: set[str] = set()
-    for name in names:
-        if name.startswith("mid_"):
-            concrete.update((f"left_{name[4:]}", f"right_{name[4:]}"))
-        elif name in lm.SIDED:
-            concrete.update(lm.resolve(name, side) for side in lm.SIDES)
-        elif name in lm.INDEX:
-            concrete.add(name)
     parts: dict[str, list[int]] = {}
-    for name in sorted(concrete):
+    for name in sorted(spec.landmark_names()):
         parts.setdefault(PART_OF.get(_base(name), _base(name)), []).append(lm.INDEX[name])
     return parts
 

@@ -54,7 +54,7 @@ def isolate_stderr() -> None:
     _quiet_library_settings()
     stream = sys.stderr
     try:
-        if stream is None or stream is not sys.__stderr__ or stream.fileno() != 2:
+        if stream is not sys.__stderr__ or stream is None or stream.fileno() != 2:
             return
         stream.flush()
         terminal = os.dup(2)

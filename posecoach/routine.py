@@ -30,15 +30,15 @@ from typing import Any
 
 from posecoach.engine.session import Session
 from posecoach.errors import SpecError
+from posecoach.formats.errors import validate
+from posecoach.formats.routine import RoutineFile
+from posecoach.formats.report import ROUTINE_SCHEMA, RoutineReport, parse_report, sections
 from posecoach.app.pipeline import Analysis, Step
 from posecoach.report import lost_frames_lines, summary_text
 from posecoach.spec.loader import find_spec, parse_spec, read_toml, specs_dir
 from posecoach.spec.schema import Spec
 from posecoach.types import PoseFrame
 
-ROUTINE_SCHEMA = "posecoach.routine_report"
-_TOP_KEYS = ("schema_version", "name", "note", "steps")
-_STEP_KEYS = ("exercise", "reps", "holds", "hold_s", "note")
 #: A hold counts towards the dose when it lasted at least this share of its target.
 HOLD_DONE_SHARE = 0.9
 
@@ -67,9 +67,9 @@ def _with_dose(spec: Spec, step: dict[str, Any], where: str) -> Spec:
     changes = {k: step[k] for k in ("reps", "holds", "hold_s") if k in step}
     if not changes:
         return spec
-    if "reps" in changes and spec.rep is None:
+    if "reps" in changes and spec.kind == "hold":
         raise SpecError(f"{where}.reps: {spec.id!r} is timed as holds; use holds and hold_s")
-    if "holds" in changes and spec.hold is None:
+    if "holds" in changes and spec.kind == "reps":
         raise SpecError(f"{where}.holds: {spec.id!r} counts reps; use reps")
     data = spec.model_dump(mode="python")
     data["dose"].update(changes)
@@ -87,37 +87,22 @@ def load_routine(name: str | Path) -> Routine:
     path = Path(text) if text.endswith(".toml") or "/" in text else routines_dir() / f"{text}.toml"
     if not path.exists() and not text.endswith(".toml"):
         raise SpecError(f"unknown routine {text!r}; valid ones: {', '.join(routine_ids()) or '(none)'}")
-    data = read_toml(path)
-    for key in data:
-        if key not in _TOP_KEYS:
-            raise SpecError(f"{path}: {key}: unknown key; expected one of {', '.join(_TOP_KEYS)}")
-    if data.get("schema_version") != 1:
-        raise SpecError(f"{path}: schema_version: expected 1 [got {data.get('schema_version')!r}]")
-    steps = data.get("steps")
-    if not isinstance(steps, list) or not steps:
-        raise SpecError(f"{path}: steps: a routine needs at least one [[steps]] with exercise = \"ID\"")
+    data = validate(RoutineFile, read_toml(path), path)
     specs: list[Spec] = []
-    for i, step in enumerate(steps):
+    for i, step in enumerate(data.steps or ()):
         where = f"{path}: steps[{i}]"
-        if not isinstance(step, dict):
-            raise SpecError(f"{where}: expected a table with exercise = \"ID\"")
-        for key in step:
-            if key not in _STEP_KEYS:
-                raise SpecError(f"{where}.{key}: unknown key; expected one of {', '.join(_STEP_KEYS)}")
-        if not isinstance(step.get("exercise"), str):
-            raise SpecError(f"{where}.exercise: required: an exercise id such as \"cat_cow\"")
         try:
-            spec = find_spec(step["exercise"])
+            spec = find_spec(str(step.exercise))
         except SpecError as exc:
             raise SpecError(f"{where}.exercise: {exc}") from None
-        specs.append(_with_dose(spec, step, where))
-    return Routine(str(data.get("name") or path.stem), str(path), tuple(specs), str(data.get("note", "")))
+        specs.append(_with_dose(spec, step.dose(), where))
+    return Routine(data.name or path.stem, str(path), tuple(specs), data.note)
 
 
 def dose_done(spec: Spec, session: Session) -> bool:
     """Whether the set has done its dose (reps, or holds that reached most of their target)."""
     d = spec.dose
-    if spec.rep is not None:
+    if spec.kind == "reps":
         target = (d.reps or 0) * d.sets
         if not target:
             return False
@@ -125,7 +110,7 @@ def dose_done(spec: Spec, session: Session) -> bool:
             return min(session.by_side.get("left", 0), session.by_side.get("right", 0)) >= target
         return session.count >= target
     target = (d.holds or 1) * d.sets
-    goal = spec.hold.target_s if spec.hold is not None else 0.0
+    goal = spec.hold_target_s or 0.0
     good = [h for h in session.holds if h.duration_s >= HOLD_DONE_SHARE * goal - 1e-9]
     if d.per_side:
         sides = [h.side for h in good]
@@ -233,26 +218,28 @@ class RoutineRunner:
         }
 
 
-def routine_summary_text(report: dict[str, Any]) -> str:
+def routine_summary_text(report: dict[str, Any] | RoutineReport) -> str:
     """The terminal summary of a routine report: one block per exercise."""
-    lines = [f"Routine: {report['routine']} ({report['status']})"]
-    for i, section in enumerate(report["exercises"], 1):
+    rep = report if isinstance(report, RoutineReport) else RoutineReport.model_validate(report)
+    lines = [f"Routine: {rep.routine} ({rep.status})"]
+    for i, section in enumerate(rep.exercises, 1):
         lines.append(f"{i}. " + summary_text(section).replace("\n", "\n   "))
-    for ex_id in report["not_started"]:
+    for ex_id in rep.not_started:
         lines.append(f"   not started: {ex_id}")
-    lines += lost_frames_lines(report)
+    lines += lost_frames_lines(rep)
     return "\n".join(lines)
 
 
 def any_summary_text(report: dict[str, Any]) -> str:
     """The terminal summary of an exercise report or of a routine report."""
-    return routine_summary_text(report) if "exercises" in report else summary_text(report)
+    rep = parse_report(report)
+    return routine_summary_text(rep) if isinstance(rep, RoutineReport) else summary_text(rep)
 
 
 def current_section(report: dict[str, Any]) -> dict[str, Any]:
     """The exercise report a routine ended in (its stop and pain stop), or the report itself."""
-    return report["exercises"][-1] if "exercises" in report else report
+    return report["exercises"][-1] if report.get("schema") == ROUTINE_SCHEMA else report
 
 
 def total_reps(report: dict[str, Any]) -> int:
-    return sum(int(s["reps"]) for s in report["exercises"]) if "exercises" in report else int(report["reps"])
+    return sum(s.reps for s in sections(parse_report(report)))

@@ -18,11 +18,10 @@ import numpy as np
 
 from posecoach import jsonio
 from posecoach.errors import OutputError, TrackError
+from posecoach.formats.errors import validate
+from posecoach.formats.track import FORMAT, VERSION, TrackHeader
 from posecoach.landmarks import COUNT
 from posecoach.types import PoseFrame
-
-FORMAT = "posecoach.track"
-VERSION = 1
 
 
 def _rows(arr: np.ndarray | None, digits: int = 5) -> str:
@@ -93,7 +92,8 @@ class TrackWriter:
 
 
 def read_header(path: Path) -> dict[str, Any]:
-    """The header object of a track file."""
+    """The header object of a track file, checked against ``posecoach.formats.track.TrackHeader``
+    (the format and version first, so that any other file is called "not a track")."""
     path = Path(path)
     try:
         with path.open("rb") as fh:
@@ -110,13 +110,7 @@ def read_header(path: Path) -> dict[str, Any]:
         raise TrackError(f"{path}:1: not a posecoach track (no \"format\": \"{FORMAT}\" header)")
     if header.get("version") != VERSION or isinstance(header.get("version"), bool):
         raise TrackError(f"{path}:1: track version {header.get('version')!r} is not supported (expected {VERSION})")
-    for key in ("width", "height"):
-        v = header.get(key)
-        if isinstance(v, bool) or not isinstance(v, int) or not 0 < v <= 100_000:
-            raise TrackError(f"{path}:1: header needs a positive integer {key!r} [got {v!r}]")
-    fps = header.get("fps")
-    if fps is not None and (isinstance(fps, bool) or not isinstance(fps, (int, float)) or not 0 < fps <= 10_000):
-        raise TrackError(f"{path}:1: header's \"fps\" must be a positive number [got {fps!r}]")
+    validate(TrackHeader, header, f"{path}:1", TrackError)
     return header
 
 

@@ -48,12 +48,7 @@ class CueMaker:
         self.spec = spec
         self.fault_cooldown_s = fault_cooldown_s
         self.countdown_from = countdown_from
-        if spec.hold is not None:
-            self.hold_target: float | None = spec.hold.target_s
-        elif spec.rep is not None and spec.rep.hold_s > 0:
-            self.hold_target = spec.rep.hold_s
-        else:
-            self.hold_target = None
+        self.hold_target = spec.hold_target_s
         self._last_said: dict[str, float] = {}
         self._next_count: int | None = None
         self._done_said = False
@@ -71,10 +66,10 @@ class CueMaker:
     def frame(self, r: FrameResult) -> list[Cue]:
         """The cues for one frame (usually none)."""
         out: list[Cue] = []
-        target = self.spec.dose.reps if self.spec.rep is not None else self.spec.dose.holds
+        target = self.spec.target_count
         for ev in r.events:
             if isinstance(ev, SetupCompleted):
-                what = f"{target} reps" if self.spec.rep is not None and target else \
+                what = f"{target} reps" if self.spec.kind == "reps" and target else \
                     f"hold for {self.hold_target:g} seconds" if self.hold_target else ""
                 out.append(Cue(f"Start. {what}".strip(), 4.0))
             elif isinstance(ev, RepCompleted):
@@ -110,7 +105,7 @@ class CueMaker:
             if not self._done_said:
                 self._done_said = True
                 self._next_count = None
-                return [Cue("Relax" if self.spec.hold is not None else "And back", 1.5)]
+                return [Cue("Relax" if self.spec.kind == "hold" else "And back", 1.5)]
             return []
         if self._next_count is not None and self._next_count >= 1 and remaining <= self._next_count:
             n = math.ceil(remaining)
@@ -122,7 +117,7 @@ class CueMaker:
         return Cue("Stop. Please ask your physiotherapist before going on.", 10.0)
 
     def end_cue(self, reps: int) -> Cue:
-        word = "rep" if self.spec.rep is not None else "hold"
+        word = "rep" if self.spec.kind == "reps" else "hold"
         return Cue(f"Set finished. {reps} {word}{'' if reps == 1 else 's'}.", 10.0)
 
 

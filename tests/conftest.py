@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -30,7 +31,44 @@ def real_dir() -> Path:
     return REAL
 
 
+def _check_written_reports(session: pytest.Session) -> None:
+    """Every report file the suite wrote (under pytest's temporary folder, where every test's
+    tmp_path lives) must match the published schema, docs/report.schema.json: a report key added
+    without the model fails the run here, even when no test looked at that key."""
+    from posecoach.formats.report import SCHEMA_VERSION
+    from report_schema import REGENERATE, report_files, schema_problems
+
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is None or session.exitstatus not in (0, pytest.ExitCode.TESTS_FAILED):
+        return
+    base = factory.getbasetemp()
+    bad = []
+    files = report_files(base)
+    for path in files:
+        report = json.loads(path.read_text(encoding="utf-8"))
+        if report.get("schema_version") != SCHEMA_VERSION:
+            continue  # a test's own input about other versions (which the store must refuse)
+        problems = schema_problems(report)
+        if problems:
+            bad.append(f"{path.relative_to(base)}: {problems[0]}" + (f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""))
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"report schema: {len(files)} report file(s) written by the suite checked, "
+                            f"{len(bad)} not matching docs/report.schema.json")
+    if bad:
+        if reporter is not None:
+            for line in bad[:10]:
+                reporter.write_line(f"  {line}", red=True)
+            reporter.write_line(f"  (if the model changed on purpose: {REGENERATE})", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _check_written_reports(session)
+    _no_skips_in_ci(session)
+
+
+def _no_skips_in_ci(session: pytest.Session) -> None:
     """In CI (``CI`` set), a skipped test fails the run: CI installs everything the suite needs, so
     a skip there means a test silently stopped testing."""
     if not os.environ.get("CI"):

@@ -20,6 +20,8 @@ from posecoach.evaluation.score import (
 from posecoach.evaluation.report import markdown, to_json
 from posecoach.track import TrackWriter
 from posecoach.types import PoseFrame
+from posecoach.formats.report import Report
+from report_schema import example_report
 
 
 def label(reps: int | None = 2, **kw: Any) -> ClipLabel:
@@ -28,11 +30,11 @@ def label(reps: int | None = 2, **kw: Any) -> ClipLabel:
 
 def report(reps: int = 2, *, holds: list[tuple[float, float, float]] = (), faults: list[tuple[str, float, float]] = (),
            frames: int = 100, with_pose: int = 100, by_side: dict[str, int] | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "reps": reps, "frames": frames, "frames_with_pose": with_pose,
-        "holds": [{"start_s": a, "end_s": b, "duration_s": d, "side": None} for a, b, d in holds],
-        "faults": [{"id": i, "start_s": a, "end_s": b, "message": ""} for i, a, b in faults],
-    }
+    out = example_report(
+        reps=reps, frames=frames, frames_with_pose=with_pose,
+        holds=[{"start_s": a, "end_s": b, "duration_s": d, "side": None} for a, b, d in holds],
+        faults=[{"id": i, "start_s": a, "end_s": b, "message": ""} for i, a, b in faults],
+    )
     if by_side is not None:
         out["reps_by_side"] = by_side
     return out
@@ -77,7 +79,8 @@ def test_holds_are_matched_by_overlap_one_to_one() -> None:
 
 
 def test_one_report_cannot_match_two_labelled_holds() -> None:
-    pairs = match_holds([{"start_s": 0.0, "end_s": 10.0, "duration_s": 10.0}], [Interval(1, 3), Interval(4, 9)])
+    held = Report.model_validate(example_report(holds=[{"start_s": 0.0, "end_s": 10.0, "duration_s": 10.0}])).holds
+    pairs = match_holds(held, [Interval(1, 3), Interval(4, 9)])
     assert pairs[0][1] is None and pairs[1][1] is not None  # the larger overlap wins
 
 
@@ -100,7 +103,7 @@ def test_holds_are_not_scored_when_the_spec_times_none() -> None:
 def test_fault_precision_and_recall() -> None:
     labelled = (Interval(1.0, 3.0, "sag"), Interval(5.0, 6.0, "arch"))
     reported = [("sag", 2.0, 4.0), ("sag", 10.0, 11.0), ("arch", 1.0, 2.0), ("other", 5.0, 6.0)]
-    assert match_faults(report(faults=reported)["faults"], labelled) == (1, 3, 1)
+    assert match_faults(Report.model_validate(report(faults=reported)).faults, labelled) == (1, 3, 1)
     s = summarize([score_clip(label(2, faults=labelled), report(2, faults=reported))])
     assert s["fault_precision"] == pytest.approx(0.25)
     assert s["fault_recall"] == pytest.approx(0.5)
@@ -263,9 +266,9 @@ def test_short_labelled_holds_are_expected_short_hold_faults():
 
     label = ClipLabel("c.mp4", Path("c.mp4"), "back_extension", 2,
                       holds=(Interval(1.0, 4.0), Interval(8.0, 14.0)), faults=())
-    report = {"holds": [{"target_s": 5.0}], "rep_details": [{}]}
+    report = example_report(holds=[{"target_s": 5.0}], rep_details=[{}])
     assert [(f.start_s, f.tag) for f in expected_faults(label, report)] == [(1.0, "short_hold")]
-    hold_exercise = {"holds": [{"target_s": 5.0}], "rep_details": []}
+    hold_exercise = example_report(holds=[{"target_s": 5.0}], rep_details=[])
     assert expected_faults(label, hold_exercise) == ()
 
 
@@ -273,8 +276,8 @@ def test_recall_counts_the_faults_the_labels_imply():
     from posecoach.evaluation.score import ClipLabel, Interval, score_clip, summarize
 
     label = ClipLabel("c.mp4", Path("c.mp4"), "back_extension", 1, holds=(Interval(1.0, 4.0),), faults=())
-    report = {"reps": 1, "frames": 10, "frames_with_pose": 10, "holds": [{"start_s": 1.0, "end_s": 4.0,
-              "duration_s": 3.0, "target_s": 5.0}], "rep_details": [{}],
-              "faults": [{"id": "short_hold", "start_s": 1.0, "end_s": 4.0}]}
+    report = example_report(reps=1, frames=10, frames_with_pose=10, holds=[{"start_s": 1.0, "end_s": 4.0,
+                            "duration_s": 3.0, "target_s": 5.0}], rep_details=[{}],
+                            faults=[{"id": "short_hold", "start_s": 1.0, "end_s": 4.0}])
     total = summarize([score_clip(label, report)])
     assert (total["fault_precision"], total["fault_recall"]) == (1.0, 1.0)

@@ -140,10 +140,11 @@ def test_synth_check_rejects_a_choreography_off_the_vocabulary(tmp_path: Path,
 
 def test_eval_scores_recall_per_severity_and_false_alarms_on_clean_clips(tmp_path: Path) -> None:
     from posecoach.evaluation.score import parse_clip, score_clip, summarize
+    from report_schema import example_report
 
     def report(*faults: tuple[str, float, float]) -> dict:
-        return {"reps": 2, "frames": 300, "frames_with_pose": 300, "duration_s": 30.0,
-                "faults": [{"id": i, "start_s": a, "end_s": b} for i, a, b in faults]}
+        return example_report(reps=2, frames=300, frames_with_pose=300, duration_s=30.0,
+                              faults=[{"id": i, "start_s": a, "end_s": b} for i, a, b in faults])
 
     mild = parse_clip({"file": "a.mp4", "exercise": "bridge", "reps": 2,
                        "faults": [{"id": "hips_sag", "start": 5, "end": 8, "severity": "mild"}]}, "a", tmp_path)

@@ -3,7 +3,7 @@
 Layers, lowest first; a module may import its own layer and the ones below, never one above:
 
   0 foundation  errors, types, landmarks, jsonio, native, outputs, pain, data
-  1 spec        spec.*, progression
+  1 spec        spec.*, formats (the file formats), progression
   2 core        engine.*, features, framing, pose.*, track, sources.*, report, voice, talk
   3 render      render.*
   4 control     control.*  (the hands-free controls drive a window and a camera)
@@ -28,7 +28,7 @@ PACKAGE = ROOT / "posecoach"
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("errors", "types", "landmarks", "jsonio", "native", "outputs", "pain", "data")),
-    ("spec", ("spec", "progression")),
+    ("spec", ("spec", "formats", "progression")),
     ("core", ("engine", "features", "framing", "pose", "track", "sources", "report", "voice", "talk")),
     ("render", ("render",)),
     ("control", ("control",)),

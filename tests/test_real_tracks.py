@@ -19,6 +19,7 @@ from posecoach.evaluation.score import expected_faults, load_manifest, match_fau
 from posecoach.app.pipeline import Analysis, analyze_track
 from posecoach.report import summary_text
 from posecoach.spec.loader import find_spec
+from posecoach.formats.report import Report
 
 TRACKS = Path(__file__).resolve().parent.parent.parent / "shared" / "real" / "tracks"
 #: clips whose count the engine does not reach yet, and why
@@ -65,7 +66,7 @@ def test_counts_match_the_labels(name):
 def test_no_false_alarm_where_no_fault_was_seen(name):
     label, rep = labels()[name], report(name)
     assert label.faults == ()  # every clip here is labelled fault-free
-    _, false_alarms, _ = match_faults(rep["faults"], expected_faults(label, rep))
+    _, false_alarms, _ = match_faults(Report.model_validate(rep).faults, expected_faults(label, rep))
     assert false_alarms == 0, rep["faults"]
 
 

@@ -26,6 +26,7 @@ from posecoach.render.video import VideoOut, count_frames
 from posecoach.render.window import HeadlessWindow, display_size, parse_key_script
 from posecoach.spec.loader import find_spec
 from posecoach.types import Features, PoseFrame
+from report_schema import example_report
 
 W, H = 640, 480
 BG = (40, 40, 40)
@@ -209,12 +210,12 @@ def test_spec_landmarks_cover_both_sides_of_generic_names(bridge) -> None:
 
 
 # -- timeline -----------------------------------------------------------------------------------
-REPORT = {
-    "rep_details": [{"number": 1, "side": None, "start_s": 2.0, "end_s": 4.0},
-                    {"number": 2, "side": None, "start_s": 6.0, "end_s": 8.0}],
-    "holds": [{"start_s": 2.5, "end_s": 3.5}],
-    "faults": [{"id": "x", "start_s": 7.0, "end_s": 7.5}],
-}
+REPORT = example_report(
+    rep_details=[{"number": 1, "side": None, "start_s": 2.0, "end_s": 4.0},
+                 {"number": 2, "side": None, "start_s": 6.0, "end_s": 8.0}],
+    holds=[{"start_s": 2.5, "end_s": 3.5}],
+    faults=[{"id": "x", "start_s": 7.0, "end_s": 7.5}],
+)
 
 
 def _mid(tl: Timeline, row: str) -> int:
@@ -253,9 +254,9 @@ def test_timeline_cursor_moves_with_time() -> None:
 
 # -- screens, window, video ----------------------------------------------------------------
 def test_summary_and_pain_screens_write_their_text() -> None:
-    report = {"exercise": "bridge", "exercise_name": "Bridge", "dose": {"reps": 10}, "reps": 3, "rep_details": [],
-              "holds": [], "faults": [], "fault_checks": [], "not_checked": [], "frames": 90,
-              "frames_with_pose": 90, "status": "complete", "stop": {"reason": "user", "t_s": 3.0}}
+    report = example_report(exercise="bridge", exercise_name="Bridge", dose={"reps": 10}, reps=3, rep_details=[],
+                            holds=[], faults=[], fault_checks=[], not_checked=[], frames=90,
+                            frames_with_pose=90, status="complete", stop={"reason": "user", "t_s": 3.0})
     s = summary_screen(blank(), any_summary_text(report))
     assert count_color(s[0:200, 0:400], draw.WHITE, tol=30) > 300
     p = pain_screen(blank(), 12.3)

@@ -72,6 +72,9 @@ def _dump(data: dict, prefix: str = "") -> str:
         (lambda d: d.pop("instructions"), "instructions: required key is missing"),
         (lambda d: d.update(view=["sideways"]),
          "view[0]: expected one of 'side', 'front', 'back', 'above' or 'feet' [got 'sideways']"),
+        (lambda d: d.pop("rep"), "(top level): a spec needs exactly one of [rep] or [hold]"),
+        (lambda d: d.update(hold={"require": d["setup"]["require"], "target_s": 5}),
+         "(top level): a spec needs exactly one of [rep] or [hold]"),
     ],
 )
 def test_broken_spec_errors_name_file_place_and_expectation(tmp_path, edit, message):

@@ -14,6 +14,8 @@ from typing import Any
 from posecoach.app.build import resolve_model_arg, stderr_log
 from posecoach.app.pipeline import Progress, Runner, Step, run_frames
 from posecoach.errors import TrackError, UsageError
+from posecoach.formats.errors import validate
+from posecoach.formats.session import SessionFile
 from posecoach.jsonio import read_json
 from posecoach.types import Frame
 
@@ -28,10 +30,7 @@ def read_session(folder: Path) -> dict[str, Any]:
     session = read_json(path, UsageError)
     if not isinstance(session, dict) or session.get("format") != "posecoach.session":
         raise UsageError(f"{path}: not a posecoach session file")
-    for key in ("video", "track", "exercise", "profile"):
-        value = session.get(key)
-        if value is not None and (not isinstance(value, str) or not value or "\0" in value):
-            raise UsageError(f"{path}: {key}: expected a file name or id [got {value!r}]; record the session again")
+    validate(SessionFile, session, path, UsageError, "record the session again")
     return session
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from posecoach import jsonio
 from posecoach.errors import ExitCode, PosecoachError, UsageError, VideoOpenError
+from posecoach.formats.report import Report, parse_report, sections
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"})
 
@@ -113,12 +114,13 @@ def analyse_one(video: str, exercise: str, model: str, report_path: str, save_tr
         require_person(report, video)
     except PosecoachError as exc:
         return VideoResult(video, error=str(exc), exit_code=int(exc.exit_code), seconds=time.perf_counter() - t0)
-    sections = report.get("exercises", [report])  # a routine's report has one section per exercise
+    typed = parse_report(report)
+    parts = sections(typed)  # a routine's report has one section per exercise
     return VideoResult(
         video, report=str(report_file), track=str(track) if track else None,
-        reps=sum(sec["reps"] for sec in sections), reps_by_side=report.get("reps_by_side"),
-        holds=sum(len(sec["holds"]) for sec in sections), faults=len(report["faults"]),
-        frames=report["frames"], frames_with_pose=report["frames_with_pose"], seconds=time.perf_counter() - t0,
+        reps=sum(sec.reps for sec in parts), reps_by_side=typed.reps_by_side if isinstance(typed, Report) else None,
+        holds=sum(len(sec.holds) for sec in parts), faults=len(typed.faults),
+        frames=typed.frames, frames_with_pose=typed.frames_with_pose, seconds=time.perf_counter() - t0,
         error=None if code == ExitCode.OK else "interrupted (partial report)", exit_code=int(code),
     )
 

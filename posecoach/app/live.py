@@ -27,6 +27,7 @@ from posecoach import jsonio
 from posecoach.sources.camera import Captured, LiveSource
 from posecoach.control.floor import FloorControls
 from posecoach.errors import OutputError
+from posecoach.formats.session import SessionFile
 from posecoach.pain import rating_from_keys
 from posecoach.app.pipeline import Runner, Step, mark_lost_frames
 from posecoach.app.pipeline import finish as finish_analysis
@@ -73,10 +74,11 @@ class Recorder:
         self.track = TrackWriter(self.track_path, {**meta.get("source", {}), "fps": fps, "width": size[0],
                                                    "height": size[1], "model": meta.get("model"),
                                                    "source": str(self.video_path)})
-        session = {"format": SESSION_FORMAT, "version": 1, "video": self.video_path.name,
-                   "track": self.track_path.name, "report": self.report_path.name, **meta}
+        # through the model that replay reads it with, so a recording is always one replay can open
+        session = SessionFile(format=SESSION_FORMAT, version=1, video=self.video_path.name,
+                              track=self.track_path.name, report=self.report_path.name, **meta)
         try:
-            (self.folder / SESSION_FILE).write_text(jsonio.dumps(session, indent=2) + "\n", encoding="utf-8")
+            (self.folder / SESSION_FILE).write_text(jsonio.dumps(session.to_dict(), indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
             self._video.close()
             self.track.close()

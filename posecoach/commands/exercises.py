@@ -100,10 +100,10 @@ def show_text(spec: Spec) -> str:
     for f in spec.faults:
         views = ", ".join(_VIEW_WORDS[v] for v in f.views)
         lines.append(f"  - {f.id}: \"{f.message}\" (judged from: {views}; otherwise reported as not judged)")
-    if spec.rep is not None and spec.rep.too_fast_s > 0:
-        lines.append(f"  - too_fast: a rep quicker than {spec.rep.too_fast_s:g} s")
-    if spec.rep is not None and spec.rep.hold_s > 0:
-        lines.append(f"  - short_hold: holding the end position for less than about {spec.rep.hold_s:g} s")
+    if "too_fast" in spec.built_in_faults:
+        lines.append(f"  - too_fast: a rep quicker than {spec.too_fast_s:g} s")
+    if "short_hold" in spec.built_in_faults:
+        lines.append(f"  - short_hold: holding the end position for less than about {spec.hold_target_s:g} s")
     if spec.bounce is not None:
         lines.append(f"  - bouncing: \"{spec.bounce.message}\"")
     lines.append("Always: stop at once if it hurts (pain stop), and ask your therapist before going on.")

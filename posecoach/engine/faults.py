@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from posecoach.engine.conditions import evaluate_all, evaluate_all_margin
@@ -70,7 +71,7 @@ class _Debounced:
         self._true_since: float | None = None
         self._false_since: float | None = None
 
-    def step(self, t: float, cond: bool, make: callable) -> list[Event]:  # type: ignore[valid-type]
+    def step(self, t: float, cond: bool, make: Callable[[float], FaultRecord]) -> list[Event]:
         events: list[Event] = []
         if cond:
             self._false_since = None

@@ -19,7 +19,7 @@ from posecoach.engine.faults import BounceMonitor, FaultCheck, FaultMonitor, vie
 from posecoach.engine.holds import HoldTimer
 from posecoach.engine.noise import MedianFilter, WobbleMeter, edge_uncertainty
 from posecoach.engine.reps import PEAK, REST, RepCounter
-from posecoach.spec.schema import Spec
+from posecoach.spec.schema import Hold, Rep, Spec
 from posecoach.types import Features
 
 POSE_LOST_AFTER_S = 0.5
@@ -67,15 +67,17 @@ class Session:
         self.baseline_metrics = baseline_metrics
         self.phase = "setup"
         self.started_s: float | None = None
-        self.reps_counter = RepCounter(spec.rep) if spec.rep else None
-        if spec.hold is not None:
-            self.hold_timer = HoldTimer(spec.hold.target_s, spec.hold.min_s, spec.hold.grace_s)
-        elif spec.rep is not None and spec.rep.hold_s > 0:
+        counted = spec.counting
+        self.reps_counter = RepCounter(counted) if isinstance(counted, Rep) else None
+        #: the hold exercise's rule (None for a rep exercise)
+        self.hold_rule = counted if isinstance(counted, Hold) else None
+        self.hold_timer: HoldTimer | None = None
+        if isinstance(counted, Hold):
+            self.hold_timer = HoldTimer(counted.target_s, counted.min_s, counted.grace_s)
+        elif spec.hold_target_s is not None:
             # drives the live hold timer and cues (past the peak threshold); the report's holds of a
             # rep exercise are each rep's stretch near its top (see RepCounter)
-            self.hold_timer = HoldTimer(spec.rep.hold_s, 0.5, spec.rep.debounce_s)
-        else:
-            self.hold_timer = None
+            self.hold_timer = HoldTimer(spec.hold_target_s, 0.5, counted.debounce_s)
         self.faults = [FaultMonitor(f) for f in spec.faults]
         self.bounce = BounceMonitor(spec.bounce) if spec.bounce else None
         self.rules = FaultCheck("too_fast"), FaultCheck("short_hold")
@@ -125,7 +127,7 @@ class Session:
         unmet: list[str] = []
         filtered = {m: self._filters[m](t, v) if m in self._filters else v for m, v in f.values.items()}
         if self.reps_counter is not None:
-            self.reps_counter.wobble = self.wobble[self.spec.rep.metric].wobble
+            self.reps_counter.wobble = self.wobble[self.reps_counter.rule.metric].wobble
         if self.phase == "setup":
             events += self._setup(t, f, unmet)
         else:
@@ -145,10 +147,10 @@ class Session:
             # the raw value, unless it jumped from its neighbours' median by half a bounce in one
             # frame: a median would also clip a real bounce's turns
             raw, med = f.values.get(main, math.nan), filtered.get(main, math.nan)
-            value = med if abs(raw - med) > 0.5 * self.spec.bounce.amplitude else raw
+            value = med if abs(raw - med) > 0.5 * self.bounce.rule.amplitude else raw
             events += self.bounce.update(t, dt, in_range, value, self.wobble[main].wobble)
         if self.reps_counter is not None and self.phase != "setup":
-            self._remember(t, filtered.get(main, math.nan))
+            self._remember(self.reps_counter, t, filtered.get(main, math.nan))
         self.events.extend(events)
         return self._result(t, events, f, unmet)
 
@@ -186,8 +188,8 @@ class Session:
                 unmet.append(cond.message or self.spec.setup.message)
                 if r is None:
                     unmet[-1] = "Move so the camera sees your whole body"
-        if self.reps_counter is not None and self.spec.rep.metric not in self.baseline_metrics:
-            v = f.values.get(self.spec.rep.metric, math.nan)
+        if self.reps_counter is not None and self.reps_counter.rule.metric not in self.baseline_metrics:
+            v = f.values.get(self.reps_counter.rule.metric, math.nan)
             if math.isnan(v):
                 ok = False
                 unmet.append("Move so the camera sees your whole body")
@@ -226,25 +228,25 @@ class Session:
             return t - since >= STILL_AT_TOP_S
         return False
 
-    def _remember(self, t: float, value: float) -> None:
+    def _remember(self, counter: RepCounter, t: float, value: float) -> None:
         """Keep the main metric's history (directed: larger = further into a rep) and time the
         whole movement of reps that have settled."""
         if not math.isnan(value):
-            self._history.append((t, self.reps_counter.norm(value)))
+            self._history.append((t, counter.norm(value)))
         while self._history and self._history[0][0] < t - HISTORY_S:
             self._history.popleft()
-        if self._to_time and (self.reps_counter.state != REST or t - self._to_time[0].end_s >= SETTLE_S):
+        if self._to_time and (counter.state != REST or t - self._to_time[0].end_s >= SETTLE_S):
             for rep in self._to_time:
-                self._time_movement(rep)
+                self._time_movement(counter, rep)
             self._to_time = []
 
-    def _time_movement(self, rep: RepRecord) -> None:
+    def _time_movement(self, counter: RepCounter, rep: RepRecord) -> None:
         """The whole movement of a rep, from where the metric left its resting level to where it
         settled back, with the uncertainty of both ends; then the too_fast rule on it. The rep
         counter's own times are threshold crossings, which cut the slow start and end of a
         controlled rep short."""
-        rule = self.spec.rep
-        rest_th = self.reps_counter.rest_th
+        rule = counter.rule
+        rest_th = counter.rest_th
         wob = self.wobble[rule.metric].wobble
         prev_end = max((r.end_s for r in self.reps if r.end_s < rep.start_s), default=-math.inf)
         before = [(t, v) for t, v in self._history if max(prev_end, rep.start_s - 3.0) <= t <= rep.start_s]
@@ -290,22 +292,22 @@ class Session:
 
     def _count(self, t: float, f: Features) -> list[Event]:
         events: list[Event] = []
-        if self.reps_counter is not None:
-            metric = self.spec.rep.metric
-            events += self.reps_counter.update(t, f.values.get(metric, math.nan), f.sides.get(metric))
+        counter = self.reps_counter
+        if counter is not None:
+            metric = counter.rule.metric
+            events += counter.update(t, f.values.get(metric, math.nan), f.sides.get(metric))
             if self.hold_timer is not None:
-                events += self.hold_timer.update(t, self.reps_counter.state == PEAK, f.sides.get(metric))
+                events += self.hold_timer.update(t, counter.state == PEAK, f.sides.get(metric))
             for ev in events:
                 if isinstance(ev, RepCompleted):
-                    self._finish_rep(ev.rep)
-        else:
-            hold = self.spec.hold
+                    self._finish_rep(counter.rule, ev.rep)
+        elif self.hold_rule is not None and self.hold_timer is not None:
+            hold = self.hold_rule
             side = f.sides.get(hold.side_metric) if hold.side_metric else None
             events += self.hold_timer.update(t, evaluate_all(hold.require, f.values), side)
         return events
 
-    def _finish_rep(self, rep: RepRecord) -> None:
-        rule = self.spec.rep
+    def _finish_rep(self, rule: Rep, rep: RepRecord) -> None:
         if rule.hold_s > 0 and rep.peak_hold_s < 0.8 * rule.hold_s:
             msg = f"Hold the position for about {rule.hold_s:g} s"
             if rep.peak_hold_s < 0.8 * rule.hold_s - rep.hold_uncertainty_s:
@@ -330,17 +332,20 @@ class Session:
         if reason and self.stop_reason == "completed":
             self.stop_reason = reason
         t = self._last_t if self._last_t is not None else 0.0
-        if self.reps_counter is not None and self.phase != "setup":
-            for ev in self.reps_counter.finish(t):
+        counter = self.reps_counter
+        if counter is not None and self.phase != "setup":
+            for ev in counter.finish(t):
                 self.events.append(ev)
                 if isinstance(ev, RepCompleted):
-                    self._finish_rep(ev.rep)
-        for rep in self._to_time:
-            self._time_movement(rep)
+                    self._finish_rep(counter.rule, ev.rep)
+        if counter is not None:  # reps are only ever waiting to be timed in a rep exercise
+            for rep in self._to_time:
+                self._time_movement(counter, rep)
         self._to_time = []
         if self.hold_timer is not None:
             self.events += self.hold_timer.finish(t)
-        for mon in [*self.faults, *([self.bounce] if self.bounce else [])]:
+        monitors: list[FaultMonitor | BounceMonitor] = [*self.faults, *([self.bounce] if self.bounce else [])]
+        for mon in monitors:
             self.events += mon.close(t)
         for rep in self.reps:
             rep.faults = sorted(
@@ -348,38 +353,44 @@ class Session:
             )
 
     # -- queries ----------------------------------------------------------------------------
+    def _timed_holds(self) -> list[HoldRecord]:
+        """The holds the hold timer of a hold exercise timed (none in a rep exercise)."""
+        return self.hold_timer.holds if self.hold_rule is not None and self.hold_timer is not None else []
+
     @property
     def count(self) -> int:
         if self.reps_counter is not None:
             return self.reps_counter.count
-        return len(self.hold_timer.holds)
+        return len(self._timed_holds())
 
     @property
     def by_side(self) -> dict[str, int]:
         if self.reps_counter is not None:
             return dict(self.reps_counter.by_side)
         out: dict[str, int] = {}
-        for h in self.hold_timer.holds:
+        for h in self._timed_holds():
             out[h.side or "unknown"] = out.get(h.side or "unknown", 0) + 1
         return out
 
     @property
     def holds(self) -> list[HoldRecord]:
         """Timed holds; for a rep exercise with a hold, each rep's stretch held at its top."""
-        if self.spec.rep is not None:
-            if self.spec.rep.hold_s <= 0:
+        target = self.spec.hold_target_s
+        if self.hold_rule is None:
+            if target is None:
                 return []
-            return [HoldRecord(r.peak_s, r.peak_s + r.peak_hold_s, r.peak_hold_s, r.side, self.spec.rep.hold_s)
+            return [HoldRecord(r.peak_s, r.peak_s + r.peak_hold_s, r.peak_hold_s, r.side, target)
                     for r in self.reps if r.peak_s is not None]
-        return list(self.hold_timer.holds)
+        return list(self._timed_holds())
 
     def fault_checks(self) -> list[FaultCheck]:
         checks = [m.check for m in self.faults]
         if self.bounce is not None:
             checks.append(self.bounce.check)
-        if self.spec.rep is not None and self.spec.rep.too_fast_s > 0:
+        built_in = self.spec.built_in_faults
+        if "too_fast" in built_in:
             checks.append(self.rules[0])
-        if self.spec.rep is not None and self.spec.rep.hold_s > 0:
+        if "short_hold" in built_in:
             checks.append(self.rules[1])
         return checks
 

@@ -151,7 +151,7 @@ def evaluate_clips(labels: Sequence[ClipLabel], *, tracks_dir: Path | None = Non
             if log is not None:
                 log(f"posecoach: {label.file}: {exc}")
             continue
-        times_holds = spec.hold is not None or (spec.rep is not None and spec.rep.hold_s > 0)
+        times_holds = spec.hold_target_s is not None
         score = score_clip(label, report, source=source, seconds=time.perf_counter() - t0, times_holds=times_holds)
         scores.append(score)
         if log is not None:

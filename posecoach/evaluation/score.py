@@ -27,13 +27,15 @@ Definitions (also written into the JSON output, so a table never loses its meani
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from posecoach.errors import ManifestError
+from posecoach.formats.errors import validate
+from posecoach.formats.labels import ClipEntry, LabelFile
+from posecoach.formats.report import FaultRecord, HoldRecord, Report
 from posecoach.jsonio import read_json
 
 DEFINITIONS = {
@@ -84,53 +86,17 @@ class ClipLabel:
         return Path(self.file).stem
 
 
-def _intervals(raw: Any, where: str, tag_key: str, required_tag: bool) -> tuple[Interval, ...]:
-    if not isinstance(raw, list):
-        raise ManifestError(f"{where}: expected a list of {{\"start\", \"end\"}} objects [got {type(raw).__name__}]")
-    out = []
-    for i, item in enumerate(raw):
-        here = f"{where}[{i}]"
-        if not isinstance(item, dict):
-            raise ManifestError(f"{here}: expected an object with \"start\" and \"end\"")
-        start, end = item.get("start"), item.get("end")
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (start, end)):
-            raise ManifestError(f"{here}: needs numbers \"start\" and \"end\" (seconds) [got {start!r}, {end!r}]")
-        start, end = float(start), float(end)
-        if end < start:
-            raise ManifestError(f"{here}: end {end:g} is before start {start:g}")
-        tag = item.get(tag_key)
-        if required_tag and not isinstance(tag, str):
-            raise ManifestError(f"{here}.{tag_key}: required (a fault id string)")
-        severity = item.get("severity")
-        if severity is not None and not isinstance(severity, str):
-            raise ManifestError(f"{here}.severity: expected a string like \"moderate\" [got {severity!r}]")
-        out.append(Interval(start, end, tag if isinstance(tag, str) else None, severity))
-    return tuple(out)
+def _clip_label(entry: ClipEntry, folder: Path) -> ClipLabel:
+    holds = None if entry.holds is None else tuple(Interval(h.start, h.end, h.side, h.severity) for h in entry.holds)
+    faults = None if entry.faults is None else tuple(Interval(f.start, f.end, f.id, f.severity) for f in entry.faults)
+    return ClipLabel(entry.file, (folder / entry.file).resolve(), entry.exercise, entry.reps, entry.reps_per_side,
+                     holds, faults, entry.view)
 
 
 def parse_clip(raw: Any, where: str, folder: Path) -> ClipLabel:
-    """One clip entry of a manifest; ``where`` names it in error messages."""
-    if not isinstance(raw, dict):
-        raise ManifestError(f"{where}: expected an object")
-    for key in ("file", "exercise"):
-        if not isinstance(raw.get(key), str) or not raw[key]:
-            raise ManifestError(f"{where}.{key}: required (a string)")
-    reps = raw.get("reps")
-    if reps is not None and (isinstance(reps, bool) or not isinstance(reps, int) or reps < 0):
-        raise ManifestError(f"{where}.reps: expected a whole number or null [got {reps!r}]")
-    per_side = raw.get("reps_per_side")
-    if per_side is not None and not (isinstance(per_side, dict) and all(
-            isinstance(v, int) and not isinstance(v, bool) for v in per_side.values())):
-        raise ManifestError(f"{where}.reps_per_side: expected {{\"left\": n, \"right\": n}} [got {per_side!r}]")
-    holds = _intervals(raw["holds"], f"{where}.holds", "side", False) if "holds" in raw else None
-    faults = _intervals(raw["faults"], f"{where}.faults", "id", True) if "faults" in raw else None
-    view = raw.get("view")
-    if view is not None and not isinstance(view, str):
-        raise ManifestError(f"{where}.view: expected a view name such as \"side\" [got {view!r}]")
-    if "\0" in raw["file"]:
-        raise ManifestError(f"{where}.file: not a file name [got {raw['file']!r}]")
-    return ClipLabel(raw["file"], (folder / raw["file"]).resolve(), raw["exercise"], reps, per_side, holds,
-                     faults, view)
+    """One clip entry of a manifest (``posecoach.formats.labels.ClipEntry``); ``where`` names it
+    in error messages."""
+    return _clip_label(validate(ClipEntry, raw, where, ManifestError), folder)
 
 
 def _manifest_files(path: Path) -> list[Path]:
@@ -163,11 +129,29 @@ def load_manifest(paths: Path | Sequence[Path]) -> list[ClipLabel]:
                 continue
             if not isinstance(doc, dict) or not isinstance(doc.get("clips"), list):
                 raise ManifestError(f"{file}: expected {{\"clips\": [...]}} or a list of label-file paths")
-            clips += [parse_clip(c, f"{file}: clips[{i}]", file.parent) for i, c in enumerate(doc["clips"])]
+            clips += [_clip_label(c, file.parent) for c in validate(LabelFile, doc, file, ManifestError).clips]
     return clips
 
 
 # -- metrics ------------------------------------------------------------------------------------
+def _as_report(report: dict[str, Any] | Report) -> Report:
+    """An exercise report as its model (a dict is one read back from a file)."""
+    return report if isinstance(report, Report) else Report.model_validate(report)
+
+
+def _s(t: float | None) -> float:
+    """A reported time in seconds; a report leaves one out (None) only where no time exists, and
+    no scored hold or fault has such a gap."""
+    if t is None:
+        raise ValueError("a scored hold or fault has no time")
+    return float(t)
+
+
+def _names(reported: FaultRecord, label: Interval) -> bool:
+    """Whether a reported fault names a labelled one: same id, overlapping times."""
+    return label.tag == reported.id and _overlaps(_s(reported.start_s), _s(reported.end_s), label.start_s, label.end_s)
+
+
 def overlap_s(a0: float, a1: float, b0: float, b1: float) -> float:
     """Length of the overlap of [a0, a1] and [b0, b1] (0 when they do not overlap)."""
     return max(0.0, min(a1, b1) - max(a0, b0))
@@ -178,11 +162,11 @@ def _overlaps(a0: float, a1: float, b0: float, b1: float) -> bool:
     return a0 <= b1 and b0 <= a1
 
 
-def match_holds(reported: Sequence[dict[str, Any]], labelled: Sequence[Interval]) -> list[tuple[Interval, dict[str, Any] | None]]:
+def match_holds(reported: Sequence[HoldRecord], labelled: Sequence[Interval]) -> list[tuple[Interval, HoldRecord | None]]:
     """Pair each labelled hold with the unused reported hold that overlaps it most (or None).
     Pairs are taken greedily by overlap length, largest first."""
     candidates = sorted(
-        ((overlap_s(lab.start_s, lab.end_s, rep["start_s"], rep["end_s"]), li, ri)
+        ((overlap_s(lab.start_s, lab.end_s, _s(rep.start_s), _s(rep.end_s)), li, ri)
          for li, lab in enumerate(labelled) for ri, rep in enumerate(reported)),
         reverse=True,
     )
@@ -195,14 +179,12 @@ def match_holds(reported: Sequence[dict[str, Any]], labelled: Sequence[Interval]
     return [(lab, reported[pair[li]] if li in pair else None) for li, lab in enumerate(labelled)]
 
 
-def match_faults(reported: Sequence[dict[str, Any]], labelled: Sequence[Interval]) -> tuple[int, int, int]:
+def match_faults(reported: Sequence[FaultRecord], labelled: Sequence[Interval]) -> tuple[int, int, int]:
     """(true positives, false positives, false negatives) of reported against labelled faults.
     A report is a true positive if it overlaps any label of its id; a label is found (not a
     false negative) if any report of its id overlaps it."""
-    tp = sum(1 for r in reported if any(
-        lab.tag == r["id"] and _overlaps(r["start_s"], r["end_s"], lab.start_s, lab.end_s) for lab in labelled))
-    found = sum(1 for lab in labelled if any(
-        lab.tag == r["id"] and _overlaps(r["start_s"], r["end_s"], lab.start_s, lab.end_s) for r in reported))
+    tp = sum(1 for r in reported if any(_names(r, lab) for lab in labelled))
+    found = sum(1 for lab in labelled if any(_names(r, lab) for r in reported))
     return tp, len(reported) - tp, len(labelled) - found
 
 
@@ -248,41 +230,41 @@ class ClipScore:
         return self.status == "ok" and self.label.faults is not None
 
 
-def score_clip(label: ClipLabel, report: dict[str, Any], *, source: str = "", seconds: float = 0.0,
+def score_clip(label: ClipLabel, report: dict[str, Any] | Report, *, source: str = "", seconds: float = 0.0,
                times_holds: bool = True) -> ClipScore:
-    """Score one posecoach report (the dict of ``posecoach.report``) against its label.
+    """Score one posecoach exercise report (the model, or its dict) against its label.
     ``times_holds`` is False when the exercise's spec does not time holds (then holds are not scored)."""
-    s = ClipScore(label, source=source, seconds=seconds, counted=int(report["reps"]),
-                  frames=int(report["frames"]), frames_with_pose=int(report["frames_with_pose"]),
-                  duration_s=float(report.get("duration_s") or 0.0))
-    if "reps_by_side" in report:
-        s.counted_by_side = {k: int(v) for k, v in report["reps_by_side"].items()}
-    holds = report.get("holds", [])
+    report = _as_report(report)
+    s = ClipScore(label, source=source, seconds=seconds, counted=report.reps,
+                  frames=report.frames, frames_with_pose=report.frames_with_pose,
+                  duration_s=float(report.duration_s or 0.0))
+    if report.reps_by_side is not None:
+        s.counted_by_side = dict(report.reps_by_side)
+    holds = report.holds
     s.holds_scored = label.holds is not None and times_holds
     if s.holds_scored:
         assert label.holds is not None
         pairs = match_holds(holds, label.holds)
-        s.hold_errors_s = [abs(float(rep["duration_s"]) - lab.duration_s) for lab, rep in pairs if rep is not None]
+        s.hold_errors_s = [abs(_s(rep.duration_s) - lab.duration_s) for lab, rep in pairs if rep is not None]
         s.holds_missed = sum(1 for _, rep in pairs if rep is None)
         s.holds_extra = len(holds) - len(s.hold_errors_s)
-    s.faults_reported = [f["id"] for f in report.get("faults", [])]
+    s.faults_reported = [f.id for f in report.faults]
     if label.faults is not None:
         expected = expected_faults(label, report)
         s.fault_labels = len(expected)
-        s.fault_tp, s.fault_fp, s.fault_fn = match_faults(report.get("faults", []), expected)
-        s.fault_found = [(lab.severity, any(
-            lab.tag == r["id"] and _overlaps(r["start_s"], r["end_s"], lab.start_s, lab.end_s)
-            for r in report.get("faults", []))) for lab in expected]
+        s.fault_tp, s.fault_fp, s.fault_fn = match_faults(report.faults, expected)
+        s.fault_found = [(lab.severity, any(_names(r, lab) for r in report.faults)) for lab in expected]
     return s
 
 
-def expected_faults(label: ClipLabel, report: dict[str, Any]) -> tuple[Interval, ...]:
+def expected_faults(label: ClipLabel, report: dict[str, Any] | Report) -> tuple[Interval, ...]:
     """The labelled faults, plus ``short_hold`` wherever a labelled hold of a rep exercise is
     shorter than the rule the spec applies (under 80 % of its target): a hold labelled 3 s in
     an exercise whose dose asks for 5 s is a short hold by the spec's own definition."""
+    report = _as_report(report)
     extra: list[Interval] = []
-    targets = [h.get("target_s") for h in report.get("holds", []) if h.get("target_s")]
-    if label.holds and targets and report.get("rep_details"):
+    targets = [h.target_s for h in report.holds if h.target_s]
+    if label.holds and targets and report.rep_details:
         target = float(targets[0])
         extra = [Interval(h.start_s, h.end_s, "short_hold") for h in label.holds if h.duration_s < 0.8 * target]
     return (*(label.faults or ()), *extra)

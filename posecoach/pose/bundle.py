@@ -55,7 +55,8 @@ LANDMARKS_SPEC = NetworkSpec("pose_landmarks_detector", mean=0.0, std=255.0)  # 
 
 def _schemas() -> tuple[ModuleType, ModuleType]:
     """The generated TFLite schema and metadata schema modules (imported on first use)."""
-    from mediapipe.tasks.metadata import metadata_schema_py_generated as meta_fb
+    # mediapipe ships no type information (no stubs, no py.typed)
+    from mediapipe.tasks.metadata import metadata_schema_py_generated as meta_fb  # type: ignore[import-untyped]
     from mediapipe.tasks.metadata import schema_py_generated as tflite_fb
 
     return tflite_fb, meta_fb
@@ -77,7 +78,7 @@ def _unpack_model(data: bytes, what: str) -> Any:
 
 
 def _pack_model(model: Any) -> bytes:
-    import flatbuffers
+    import flatbuffers  # type: ignore[import-untyped]  # flatbuffers ships no type information
 
     builder = flatbuffers.Builder(0)
     builder.Finish(model.Pack(builder), file_identifier=TFLITE_FILE_ID)

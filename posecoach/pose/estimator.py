@@ -19,8 +19,8 @@ class PoseEstimator:
     def __init__(self, model_path: Path, *, min_detection: float = 0.5, min_presence: float = 0.5,
                  min_tracking: float = 0.5) -> None:
         import cv2  # noqa: F401  (mediapipe needs OpenCV's libraries loaded first on some systems)
-        import mediapipe as mp
-        from mediapipe.tasks.python import BaseOptions, vision
+        import mediapipe as mp  # type: ignore[import-untyped]  # mediapipe ships no type information
+        from mediapipe.tasks.python import BaseOptions, vision  # type: ignore[import-untyped]  # as above
 
         self._mp = mp
         self.model_path = Path(model_path)

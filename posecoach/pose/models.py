@@ -34,8 +34,10 @@ from typing import Any, Protocol
 
 import posecoach
 from posecoach.data import data_dir
-from posecoach.errors import ModelError, SourceError
-from posecoach.pose.bundle import BundleError, build_bundle, bundle_problem, packed_asset_range, read_tar_members
+from posecoach.errors import BundleError, ModelError, SourceError
+from posecoach.formats.errors import validate
+from posecoach.formats.manifest import Manifest
+from posecoach.pose.bundle import build_bundle, bundle_problem, packed_asset_range, read_tar_members
 
 MODEL_NAMES = ("lite", "full", "heavy")
 ENV_MODEL_DIR = "POSECOACH_MODEL_DIR"
@@ -71,16 +73,16 @@ def manifest_path() -> Path:
 
 
 def load_manifest() -> dict[str, Any]:
-    """The recorded sources and checksums (see :func:`manifest_path`)."""
+    """The recorded sources and checksums (see :func:`manifest_path`), checked against
+    ``posecoach.formats.manifest.Manifest`` before any of them is trusted."""
     path = manifest_path()
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(manifest, dict) or not isinstance(manifest.get("models"), dict):
-            raise ValueError("no 'models' table")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError) as exc:
         raise ModelError(
             f"model manifest {path} is missing or unreadable ({exc}); restore it from the repository"
         ) from exc
+    validate(Manifest, manifest, f"model manifest {path}", ModelError, "restore it from the repository")
     return manifest
 
 
@@ -178,7 +180,7 @@ def http_get(url: str, *, max_bytes: int = MAX_DOWNLOAD_BYTES, timeout: float = 
     request = urllib.request.Request(url, headers={"User-Agent": f"posecoach/{posecoach.__version__}"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - https only
-            body = response.read(max_bytes + 1)
+            body: bytes = response.read(max_bytes + 1)
     except (OSError, http.client.HTTPException, ValueError) as exc:
         raise SourceError(_one_line(exc)) from exc
     if len(body) > max_bytes:
@@ -204,7 +206,7 @@ class GoogleBundleSource:
     label = "google"
 
     def __init__(self, manifest: dict[str, Any]) -> None:
-        self._url = manifest["google_url"]
+        self._url: str = manifest["google_url"]
 
     def describe(self, name: str) -> str:
         return self._url.format(name=name)

@@ -112,7 +112,9 @@ class Smoother:
             raw, n = continue_sides(raw, self._prev_raw, frame.width, frame.height)
             self.side_swaps += n
         self._prev_raw = raw
-        if self._x is None or self._t is None or t - self._t > self.reset_after_s or t <= self._t or not self.enabled:
+        # _x, _dx and _vis are set together: all three are known once one frame has been filtered
+        if (self._x is None or self._dx is None or self._vis is None or self._t is None
+                or t - self._t > self.reset_after_s or t <= self._t or not self.enabled):
             x = raw[:, :3].copy()
             vis = raw[:, 3].copy()
             self._dx = np.zeros_like(x)

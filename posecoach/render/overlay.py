@@ -17,6 +17,7 @@ import numpy as np
 from posecoach import landmarks as lm
 from posecoach.engine.session import FrameResult
 from posecoach.engine.step import Step
+from posecoach.features import point_px
 from posecoach.render import draw
 from posecoach.spec.schema import Displacement, Distance, JointAngle, Lateral, LineOffset, Offset, SegmentAngle, Spec
 from posecoach.types import PoseFrame
@@ -43,19 +44,10 @@ class HudInfo:
     hands_free: list[str] = field(default_factory=list)  # how to control the set by voice and gesture
 
 
-def hold_target_s(spec: Spec) -> float | None:
-    """The hold time a person aims for, in seconds, or None when the exercise has no hold."""
-    if spec.hold is not None:
-        return spec.hold.target_s
-    if spec.rep is not None and spec.rep.hold_s > 0:
-        return spec.rep.hold_s
-    return spec.dose.hold_s
-
-
 def reps_text(spec: Spec, result: FrameResult) -> str:
     """"Reps 3 / 10", "Holds 1 / 3", or per side "Left 2 / 8   Right 1 / 8"."""
-    word = "Reps" if spec.rep is not None else "Holds"
-    target = spec.dose.reps if spec.rep is not None else spec.dose.holds
+    word = "Reps" if spec.kind == "reps" else "Holds"
+    target = spec.target_count
     of = f" / {target}" if target else ""
     if spec.sided:
         by = result.reps_by_side
@@ -71,7 +63,7 @@ class Overlay:
         self.metric_name = spec.main_metric
         self.metric = spec.metrics[self.metric_name]
         self.label = self.metric.label or self.metric_name.replace("_", " ")
-        self.hold_target = hold_target_s(spec)
+        self.hold_target = spec.hold_target_s
 
     # -- whole frame --------------------------------------------------------------------------
     def draw(self, image: np.ndarray, step: Step, info: HudInfo | None = None) -> np.ndarray:
@@ -184,11 +176,7 @@ class Overlay:
         xy = pose.landmarks[:, :2] * (w, h)
 
         def point(name: str) -> np.ndarray:
-            full = lm.resolve(name, side)
-            if full.startswith("mid_"):  # as features.py: the midpoint, or the one side that is known
-                left, right = xy[lm.INDEX[f"left_{full[4:]}"]], xy[lm.INDEX[f"right_{full[4:]}"]]
-                return right if np.isnan(left[0]) else left if np.isnan(right[0]) else (left + right) / 2
-            return xy[lm.INDEX[full]]
+            return point_px(xy, name, side)
 
         th = max(2, round(3 * s))
         if isinstance(self.metric, JointAngle):

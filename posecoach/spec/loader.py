@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from posecoach import landmarks
 from posecoach.data import data_dir
 from posecoach.errors import SpecError, UnknownExerciseError
-from posecoach.spec.schema import Condition, Displacement, Distance, Lateral, LineOffset, Spec
+from posecoach.spec.schema import BUILT_IN_FAULTS, Condition, Rep, Spec
 
 
 def specs_dir() -> Path:
@@ -41,7 +42,7 @@ def _loc(parts: Iterable[Any]) -> str:
     return out or "(top level)"
 
 
-def _describe(err: dict[str, Any]) -> str:
+def _describe(err: ErrorDetails) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
     if kind == "literal_error":
@@ -76,15 +77,7 @@ def format_validation_error(path: Path | str, exc: ValidationError) -> str:
 
 def _check_points(path: Path | str, spec: Spec) -> None:
     for name, metric in spec.metrics.items():
-        names: tuple[str, ...]
-        if isinstance(metric, (Displacement, Lateral, LineOffset)):
-            extra = metric.across if isinstance(metric, Lateral) else metric.line if isinstance(metric, LineOffset) else ()
-            names = (metric.point, *extra)
-        else:
-            names = metric.points  # type: ignore[union-attr]
-            if isinstance(metric, Distance) and metric.per is not None:
-                names = (*names, *metric.per)
-        for i, point in enumerate(names):
+        for point in metric.point_names:
             if not landmarks.is_point_name(point):
                 raise SpecError(
                     f"{path}: metrics.{name}: unknown point {point!r}; use a landmark such as "
@@ -99,29 +92,29 @@ def _check_refs(path: Path | str, spec: Spec) -> None:
         if cond.metric not in spec.metrics:
             raise SpecError(f"{path}: {where}.metric: unknown metric {cond.metric!r}; defined: {', '.join(known)}")
 
-    if (spec.rep is None) == (spec.hold is None):
-        raise SpecError(f"{path}: (top level): a spec needs exactly one of [rep] or [hold]")
     for i, c in enumerate(spec.setup.require):
         check(c, f"setup.require[{i}]")
-    if spec.rep is not None and spec.rep.metric not in spec.metrics:
-        raise SpecError(f"{path}: rep.metric: unknown metric {spec.rep.metric!r}; defined: {', '.join(known)}")
-    if spec.rep is not None and spec.rep.sided and spec.rep.side_from == "metric":
-        side = getattr(spec.metrics[spec.rep.metric], "side", None)
-        if side not in ("max", "min"):
-            raise SpecError(
-                f"{path}: rep.sided: a sided rep with side_from = 'metric' needs its metric "
-                f"{spec.rep.metric!r} to use side = 'max' or 'min' [got {side!r}]"
-            )
-    if spec.hold is not None:
-        for i, c in enumerate(spec.hold.require):
+    counted = spec.counting
+    if isinstance(counted, Rep):
+        if counted.metric not in spec.metrics:
+            raise SpecError(f"{path}: rep.metric: unknown metric {counted.metric!r}; defined: {', '.join(known)}")
+        if counted.sided and counted.side_from == "metric":
+            side = getattr(spec.metrics[counted.metric], "side", None)
+            if side not in ("max", "min"):
+                raise SpecError(
+                    f"{path}: rep.sided: a sided rep with side_from = 'metric' needs its metric "
+                    f"{counted.metric!r} to use side = 'max' or 'min' [got {side!r}]"
+                )
+    else:
+        for i, c in enumerate(counted.require):
             check(c, f"hold.require[{i}]")
-        if spec.hold.side_metric is not None and spec.hold.side_metric not in spec.metrics:
-            raise SpecError(f"{path}: hold.side_metric: unknown metric {spec.hold.side_metric!r}; defined: {', '.join(known)}")
-        if spec.hold.sided and spec.hold.side_metric is None:
+        if counted.side_metric is not None and counted.side_metric not in spec.metrics:
+            raise SpecError(f"{path}: hold.side_metric: unknown metric {counted.side_metric!r}; defined: {', '.join(known)}")
+        if counted.sided and counted.side_metric is None:
             raise SpecError(f"{path}: hold.side_metric: a sided hold needs side_metric (a 'lateral' metric or one with side = 'max'/'min')")
     seen: set[str] = set()
     for i, fault in enumerate(spec.faults):
-        if fault.id in seen or fault.id in ("too_fast", "bouncing", "short_hold"):
+        if fault.id in seen or fault.id in BUILT_IN_FAULTS:
             raise SpecError(f"{path}: faults[{i}].id: {fault.id!r} is used twice or is a built-in rule's id")
         seen.add(fault.id)
         for j, c in enumerate(fault.when):

@@ -40,15 +40,16 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from posecoach.errors import SpecError
+from posecoach.formats.errors import validate
+from posecoach.formats.profile import ProfileFile
 from posecoach.spec.loader import exercise_ids, parse_spec, read_toml
 from posecoach.spec.schema import Dose, Fault, Rep, Hold, Bounce, Setup, Spec
 
-PROFILE_SCHEMA_VERSION = 1
-_TOP_KEYS = ("schema_version", "name", "person", "therapist", "note", "exercises", "progression", "build_up")
-_SECTIONS: dict[str, type] = {"dose": Dose, "rep": Rep, "hold": Hold, "bounce": Bounce, "setup": Setup}
+_SECTIONS: dict[str, type[BaseModel]] = {"dose": Dose, "rep": Rep, "hold": Hold, "bounce": Bounce, "setup": Setup}
 _FAULT_FIELDS = ("value", "debounce_s", "severity", "message", "enabled")
-_PROGRESSION_KEYS = ("start_date", "start_reps", "add_per_week")
 
 
 def _flatten(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
@@ -159,46 +160,17 @@ class _Editor:
         return data
 
 
-def _progression(table: Any, path: Path) -> dict[str, Any] | None:
-    if table is None:
-        return None
-    if not isinstance(table, dict):
-        raise SpecError(f"{path}: progression: expected a table with {', '.join(_PROGRESSION_KEYS)}")
-    for key in table:
-        if key not in _PROGRESSION_KEYS:
-            raise SpecError(f"{path}: progression.{key}: unknown key; expected one of {', '.join(_PROGRESSION_KEYS)}")
-    start = table.get("start_date")
-    if not isinstance(start, dt.date) or isinstance(start, dt.datetime):
-        raise SpecError(f"{path}: progression.start_date: expected a date such as 2026-11-02 [got {start!r}]")
-    for key, low in (("start_reps", 1), ("add_per_week", 0)):
-        v = table.get(key)
-        if not isinstance(v, int) or isinstance(v, bool) or v < low:
-            raise SpecError(f"{path}: progression.{key}: expected a whole number >= {low} [got {v!r}]")
-    return dict(table)
-
-
 def load_profile(path: Path | str, specs_folder: Path | None = None) -> dict[str, Any]:
-    """Read and check a profile's layout (not yet against a spec's values); raises ``SpecError``."""
+    """Read and check a profile's layout (``posecoach.formats.profile.ProfileFile``; not yet
+    against a spec's values); raises ``SpecError``."""
     path = Path(path)
     data = read_toml(path)
-    for key in data:
-        if key not in _TOP_KEYS:
-            raise SpecError(f"{path}: {key}: unknown key; expected one of {', '.join(_TOP_KEYS)}")
-    if data.get("schema_version") != PROFILE_SCHEMA_VERSION or isinstance(data.get("schema_version"), bool):
-        raise SpecError(f"{path}: schema_version: expected {PROFILE_SCHEMA_VERSION} [got {data.get('schema_version')!r}]")
-    for key in ("name", "person", "therapist", "note"):
-        if key in data and not isinstance(data[key], str):
-            raise SpecError(f"{path}: {key}: expected text in quotes [got {data[key]!r}]")
-    exercises = data.get("exercises", {})
-    if not isinstance(exercises, dict):
-        raise SpecError(f"{path}: exercises: expected tables such as [exercises.back_extension]")
+    validate(ProfileFile, data, path)
     known = exercise_ids(specs_folder)
-    for ex_id, table in exercises.items():
+    for ex_id in data.get("exercises", {}):
         if ex_id not in known:
             raise SpecError(f"{path}: exercises.{ex_id}: unknown exercise {ex_id!r}; valid ones: {', '.join(known)}")
-        if not isinstance(table, dict):
-            raise SpecError(f"{path}: exercises.{ex_id}: expected a table of changes")
-    data["progression"] = _progression(data.get("progression"), path)
+    data["progression"] = dict(data["progression"]) if data.get("progression") is not None else None
     if "build_up" in data:  # result-based build-up rules (posecoach.progression): checked like the rest
         from posecoach.progression import rules_of
 
@@ -239,7 +211,7 @@ def apply_profile(spec: Spec, profile_path: Path | str, *, today: dt.date | None
             raise SpecError(f"{exc} (check the values this profile sets)") from None
 
     adjusted = validated()  # first: the build-up below reads the adjusted dose, so it must be valid
-    if prog is not None and adjusted.dose.reps and adjusted.rep is not None:
+    if prog is not None and adjusted.dose.reps and adjusted.kind == "reps":
         full = adjusted.dose.reps
         reps, week = reps_today(full, prog, today or dt.date.today())
         if reps != full:

@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from posecoach import landmarks
+
 SCHEMA_VERSION = 1
 
 View = Literal["side", "front", "back", "above", "feet"]
@@ -66,6 +68,11 @@ class JointAngle(_Model):
     side: Side = "visible"
     label: str = ""
 
+    @property
+    def point_names(self) -> tuple[str, ...]:
+        """The points the angle is measured from, as the spec names them."""
+        return self.points
+
 
 class SegmentAngle(_Model):
     """Angle of the segment points[0] -> points[1] against the image vertical or horizontal (0-90).
@@ -79,6 +86,11 @@ class SegmentAngle(_Model):
     side: Side = "visible"
     label: str = ""
 
+    @property
+    def point_names(self) -> tuple[str, ...]:
+        """The two ends of the segment, as the spec names them."""
+        return self.points
+
 
 class Distance(_Model):
     """Distance between two points divided by the body scale, or by the distance between the
@@ -91,6 +103,11 @@ class Distance(_Model):
     side: Side = "visible"
     label: str = ""
 
+    @property
+    def point_names(self) -> tuple[str, ...]:
+        """The two points, then the ``per`` pair when there is one: all of them must be seen."""
+        return self.points if self.per is None else (*self.points, *self.per)
+
 
 class Offset(_Model):
     """Signed offset of points[0] from points[1] along ``axis`` ("up": how far above), per body scale."""
@@ -100,6 +117,11 @@ class Offset(_Model):
     axis: Literal["up", "horizontal"]
     side: Side = "visible"
     label: str = ""
+
+    @property
+    def point_names(self) -> tuple[str, ...]:
+        """The point and the one it is measured from, as the spec names them."""
+        return self.points
 
 
 class Displacement(_Model):
@@ -114,6 +136,11 @@ class Displacement(_Model):
     axis: Axis
     side: Side = "visible"
     label: str = ""
+
+    @property
+    def point_names(self) -> tuple[str, ...]:
+        """The one point whose movement is measured."""
+        return (self.point,)
 
 
 class Lateral(_Model):
@@ -134,6 +161,11 @@ class Lateral(_Model):
     side_view: Literal["none", "drop"] = "none"
     label: str = ""
 
+    @property
+    def point_names(self) -> tuple[str, ...]:
+        """The shifting point, then the pair it is measured across."""
+        return (self.point, *self.across)
+
 
 class LineOffset(_Model):
     """Signed distance of ``point`` from the line through ``line[0]`` and ``line[1]``, per body
@@ -146,6 +178,14 @@ class LineOffset(_Model):
     side: Side = "visible"
     label: str = ""
 
+    @property
+    def point_names(self) -> tuple[str, ...]:
+        """The point, then the two that make the line."""
+        return (self.point, *self.line)
+
+
+#: The fault ids of the engine's own rules, which a spec switches on rather than writes out.
+BUILT_IN_FAULTS = ("too_fast", "short_hold", "bouncing")
 
 Metric = Annotated[
     JointAngle | SegmentAngle | Distance | Offset | Displacement | Lateral | LineOffset, Field(discriminator="type")
@@ -285,18 +325,83 @@ class Spec(_Model):
     bounce: Bounce | None = None
     faults: tuple[Fault, ...] = ()
 
+    @model_validator(mode="after")
+    def _rep_or_hold(self) -> Spec:
+        if (self.rep is None) == (self.hold is None):
+            raise ValueError("a spec needs exactly one of [rep] or [hold]")
+        return self
+
     @property
-    def kind(self) -> str:
+    def counting(self) -> Rep | Hold:
+        """What a set counts: reps or holds. The schema makes sure exactly one is given, so code
+        that needs the rule asks for this and tells the two apart with ``isinstance``."""
+        counted = self.rep if self.rep is not None else self.hold
+        if counted is None:  # only a model built without validation (model_construct) gets here
+            raise ValueError("a spec needs exactly one of [rep] or [hold]")
+        return counted
+
+    @property
+    def kind(self) -> Literal["reps", "hold"]:
         """"reps" or "hold"."""
-        return "reps" if self.rep is not None else "hold"
+        return "reps" if isinstance(self.counting, Rep) else "hold"
 
     @property
     def sided(self) -> bool:
-        return bool((self.rep and self.rep.sided) or (self.hold and self.hold.sided))
+        """Whether reps or holds are counted per side (left and right)."""
+        return self.counting.sided
 
     @property
     def main_metric(self) -> str:
-        if self.rep is not None:
-            return self.rep.metric
-        assert self.hold is not None
-        return self.hold.require[0].metric
+        """The metric that drives the set: the rep's metric, or a hold's first condition."""
+        counted = self.counting
+        return counted.metric if isinstance(counted, Rep) else counted.require[0].metric
+
+    @property
+    def target_count(self) -> int | None:
+        """The reps (rep exercise) or holds (hold exercise) a set prescribes, if the dose says."""
+        return self.dose.reps if self.kind == "reps" else self.dose.holds
+
+    @property
+    def hold_target_s(self) -> float | None:
+        """How long each hold lasts, in seconds: a hold exercise's target, or for a rep exercise
+        the hold at the top of every rep; None when nothing is held."""
+        counted = self.counting
+        if isinstance(counted, Hold):
+            return counted.target_s
+        return counted.hold_s if counted.hold_s > 0 else None
+
+    @property
+    def too_fast_s(self) -> float:
+        """The shortest a rep may take before the built-in ``too_fast`` rule warns; 0 when the
+        rule is off (always for a hold exercise)."""
+        counted = self.counting
+        return counted.too_fast_s if isinstance(counted, Rep) else 0.0
+
+    @property
+    def built_in_faults(self) -> tuple[str, ...]:
+        """The built-in rules this spec switches on, out of ``BUILT_IN_FAULTS``: ``too_fast``
+        with ``rep.too_fast_s``, ``short_hold`` with ``rep.hold_s``, ``bouncing`` with ``[bounce]``."""
+        on = {"too_fast": self.too_fast_s > 0,
+              "short_hold": self.kind == "reps" and self.hold_target_s is not None,
+              "bouncing": self.bounce is not None}
+        return tuple(rule for rule in BUILT_IN_FAULTS if on[rule])
+
+    def landmark_names(self) -> frozenset[str]:
+        """Every landmark (concrete name, e.g. "left_knee") that some metric reads, on either side."""
+        return frozenset(
+            full for metric in self.metrics.values() for name in metric.point_names
+            for side in landmarks.SIDES for full in point_landmarks(name, side) if full in landmarks.INDEX
+        )
+
+
+def point_landmarks(name: str, side: str) -> tuple[str, ...]:
+    """The landmarks a spec's point name stands for on ``side`` ("left" or "right").
+
+    A landmark ("left_hip", "nose") is itself; a sided name ("hip") is that side's landmark; a
+    midpoint ("mid_hip") stands for the left and right landmark, in that order: their midpoint,
+    or the one of them that is known when the other is not (see ``posecoach.features.point_px``).
+    """
+    full = landmarks.resolve(name, side)
+    if full.startswith("mid_"):
+        return f"left_{full[4:]}", f"right_{full[4:]}"
+    return (full,)

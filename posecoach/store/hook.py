@@ -230,7 +230,7 @@ def dose_adjuster(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
     def adjust(spec, limits):  # type: ignore[no-untyped-def]
         rule = rules.get(spec.id)
-        if rule is None or spec.rep is None or spec.dose.reps is None:
+        if rule is None or spec.kind != "reps" or spec.dose.reps is None:
             return spec, limits
         from posecoach.history import load_sets, summary_dict
         from posecoach.progression import decide

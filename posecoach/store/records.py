@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from posecoach.errors import ReportFormatError
+from posecoach.formats.session import SessionFile
 
 REPORT_SCHEMAS = {"posecoach.report": 1, "posecoach.routine_report": 1}
 #: A hold counts towards the dose when it lasted at least this share of its target (as routines do).
@@ -116,10 +117,10 @@ def session_time(report: dict[str, Any], report_path: Path | None) -> tuple[str,
     rec = source.get("recording")
     if rec and (Path(rec) / "session.json").is_file():
         try:
-            meta = json.loads((Path(rec) / "session.json").read_text(encoding="utf-8"))
-            if meta.get("started_at"):
-                return str(meta["started_at"]), "recording"
-        except (OSError, ValueError):
+            meta = SessionFile.model_validate_json((Path(rec) / "session.json").read_bytes())
+            if meta.started_at:
+                return meta.started_at, "recording"
+        except (OSError, ValueError):  # a damaged session file only loses this clue to the time
             pass
     video = source.get("video")
     if video and Path(video).is_file():
@@ -228,11 +229,11 @@ def _not_started(report: dict[str, Any], exercise: str, position: int) -> SetRec
             spec = None
     if spec is not None:
         name, per_side = spec.name, spec.dose.per_side
-        if spec.rep is not None and spec.dose.reps:
+        if spec.kind == "reps" and spec.dose.reps:
             reps = spec.dose.reps * spec.dose.sets
         else:
             holds = (spec.dose.holds or 1) * spec.dose.sets
-            target = spec.hold.target_s if spec.hold is not None else spec.dose.hold_s
+            target = spec.hold_target_s if spec.kind == "hold" else spec.dose.hold_s
     return SetRecord(position=position, exercise=exercise, exercise_name=name, metric=None, metric_unit=None,
                      prescribed_reps=reps, prescribed_holds=holds, hold_target_s=target, per_side=per_side,
                      reps_done=0, holds_done=0, status="not started", stop_reason="not started", stop_t_s=None,

@@ -16,14 +16,7 @@ from posecoach.synth.choreo import Choreography
 
 def spec_fault_ids(spec: Spec) -> set[str]:
     """Every fault id the coach can report for ``spec``: its own rules and the built-in ones it uses."""
-    ids = {f.id for f in spec.faults}
-    if spec.rep is not None and spec.rep.too_fast_s > 0:
-        ids.add("too_fast")
-    if spec.rep is not None and spec.rep.hold_s > 0:
-        ids.add("short_hold")
-    if spec.bounce is not None:
-        ids.add("bouncing")
-    return ids
+    return {f.id for f in spec.faults} | set(spec.built_in_faults)
 
 
 def problems(choreo: Choreography, spec: Spec) -> list[str]:
