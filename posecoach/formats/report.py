@@ -166,6 +166,10 @@ class Report(_Block):
     reps_by_side: dict[str, int] | None = None
     pain_stop: PainStop | None = None
     # blocks other parts of posecoach add to a finished report:
+    #: how a recorded video was looked at: "strided" (the adaptive frame stride, the default of
+    #: analyze, batch and eval) or "every_frame"; and how many frames the pose model looked at
+    frame_mode: Literal["strided", "every_frame"] | None = None
+    frames_analysed: int | None = None
     #: frames a damaged video could not decode, and where
     frames_lost: int | None = None
     frames_lost_at: list[dict[str, Any]] | None = None
@@ -197,6 +201,10 @@ class RoutineReport(_Block):
     faults: list[FaultRecord]
     limits: dict[str, Any]
     # blocks other parts of posecoach add to a finished report:
+    #: how a recorded video was looked at: "strided" (the adaptive frame stride, the default of
+    #: analyze, batch and eval) or "every_frame"; and how many frames the pose model looked at
+    frame_mode: Literal["strided", "every_frame"] | None = None
+    frames_analysed: int | None = None
     #: frames a damaged video could not decode, and where
     frames_lost: int | None = None
     frames_lost_at: list[dict[str, Any]] | None = None
