@@ -38,11 +38,11 @@ def analyze_track_file(track: Path, analysis: Runner, report_path: Path | None) 
 
 def analyze_video(video: Path, analysis: Runner, model: str, report_path: Path | None,
                   save_track: Path | None = None, *, progress: bool | None = None,
-                  every_frame: bool = False) -> tuple[dict[str, Any], ExitCode]:
+                  every_frame: bool = True) -> tuple[dict[str, Any], ExitCode]:
     """Analyse a video file end to end. Ctrl-C still writes a valid partial report.
 
-    By default the pose model looks only at the frames the adaptive stride picks
-    (``engine.stride``); ``every_frame`` gives it every one. The report says which ran
+    The pose model looks at every frame, or (``every_frame`` False) only at the frames the
+    adaptive stride picks (``engine.stride``). The report says which ran
     (``frame_mode``: "strided" or "every_frame") and how many frames the model looked at
     (``frames_analysed``); a saved track's header says it too, as its skipped frames' landmarks
     are filled in, not measured."""

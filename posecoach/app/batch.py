@@ -96,7 +96,7 @@ def _worker_init() -> None:
 
 
 def analyse_one(video: str, exercise: str, model: str, report_path: str, save_track: bool,
-                every_frame: bool = False) -> VideoResult:
+                every_frame: bool = True) -> VideoResult:
     """Analyse one video (runs in a worker process). User errors become a failed result; anything
     else propagates to the parent, which reports it as an internal error for this video."""
     from posecoach.app.analyze import analyze_video
@@ -127,13 +127,13 @@ def analyse_one(video: str, exercise: str, model: str, report_path: str, save_tr
 
 def run_batch(videos: Sequence[Path], exercise: str, *, out_dir: Path, jobs: int, model: str = "full",
               save_tracks: bool = False, on_result: Callable[[VideoResult], None] | None = None,
-              every_frame: bool = False) -> list[VideoResult]:
+              every_frame: bool = True) -> list[VideoResult]:
     """Analyse ``videos`` with ``jobs`` worker processes; results in the order of ``videos``.
     ``on_result`` is called as each video finishes. Ctrl-C cancels the videos not yet started."""
     if jobs < 1:
         raise UsageError(f"--jobs must be at least 1 [got {jobs}]")
     targets = output_paths(videos, out_dir)
-    more = {"every_frame": True} if every_frame else {}  # the default (strided) needs no argument
+    more = {} if every_frame else {"every_frame": False}  # the default (every frame) needs no argument
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     done: dict[Path, VideoResult] = {}
 

@@ -16,9 +16,13 @@ from posecoach.store.hook import add_store_arguments, dose_adjuster, record_sess
 
 
 def add_every_frame_argument(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--every-frame", action="store_true",
-                   help="give the pose model every frame of the video (slower; by default it skips frames where "
-                        "nothing can change the counts, faults or hold times, and the report says so)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--every-frame", dest="every_frame", action="store_true", default=True,
+                      help="give the pose model every frame of the video (the default)")
+    mode.add_argument("--strided", dest="every_frame", action="store_false",
+                      help="skip frames where the counts, faults and hold times are not expected to change: several "
+                           "times faster, but its verdicts do not yet always match every-frame analysis (see the "
+                           "README's speed section); the report says which mode ran")
 
 
 def add_model_argument(p: argparse.ArgumentParser) -> None:

@@ -56,9 +56,9 @@ def run(args: argparse.Namespace) -> int:
     check_writable(args.out, "--out", folder=True)  # before the first video, not after the last
     make_analysis(args.exercise)  # an unknown exercise or routine fails once, here, not once per video
     batch = run_batch
-    if args.every_frame and args.cluster is not None:
-        raise UsageError("--every-frame is not passed on to cluster workers yet; run the batch on this machine "
-                         "(without --cluster) for every-frame analysis")
+    if not args.every_frame and args.cluster is not None:
+        raise UsageError("--strided is not passed on to cluster workers yet; run the batch on this machine "
+                         "(without --cluster) for strided analysis")
     if args.cluster is not None:  # the workers obtain the model; each is checked before the first video
         from posecoach.app.distributed import ClusterBatch
 
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     interrupted = False
     try:
-        more = {"every_frame": True} if args.every_frame else {}
+        more = {} if args.every_frame else {"every_frame": False}
         results = batch(videos, args.exercise, out_dir=args.out, jobs=jobs, model=args.model,
                         save_tracks=args.save_tracks, on_result=show, **more)
     except BatchInterrupted as stop:  # the summary of what was done is still written

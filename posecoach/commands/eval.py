@@ -50,8 +50,8 @@ def _command_line(args: argparse.Namespace) -> str:
         parts += ["--only", text]
     if args.model != "full":
         parts += ["--model", args.model]
-    if args.every_frame:
-        parts.append("--every-frame")
+    if not args.every_frame:
+        parts.append("--strided")
     return " ".join(shlex.quote(p) for p in parts)
 
 

@@ -63,7 +63,7 @@ def check_unique_stems(labels: Sequence[ClipLabel]) -> None:
 
 
 def run_clip(label: ClipLabel, analysis: Analysis, *, tracks_dir: Path | None, model: str,
-             log: Log | None = None, every_frame: bool = False) -> tuple[dict[str, Any], str]:
+             log: Log | None = None, every_frame: bool = True) -> tuple[dict[str, Any], str]:
     """The posecoach report of one clip and where its landmarks came from ("track" or "video")."""
     from posecoach.app.analyze import analyze_video
     from posecoach.errors import ExitCode
@@ -115,7 +115,7 @@ def save_track_only(label: ClipLabel, path: Path, model: str) -> None:
 
 def evaluate_clips(labels: Sequence[ClipLabel], *, tracks_dir: Path | None = None, model: str = "full",
                    specs_folder: Path | None = None, log: Log | None = None,
-                   every_frame: bool = False) -> list[ClipScore]:
+                   every_frame: bool = True) -> list[ClipScore]:
     """Analyse and score every clip. Clips whose exercise has no spec are marked "no spec"; a
     clip that fails (unreadable video, invalid spec) is marked "error" and the rest go on.
     A missing pose model (``ModelError``) stops everything, as every clip would fail."""
