@@ -62,7 +62,7 @@ def analyse(kind: str, path: Path, exercise: str, model: str, every_frame: bool)
         report, analysed, _ = simulate(path, exercise, None if every_frame else StrideConfig())
         return report, analysed
     report, _ = analyze_video(path, make_analysis(exercise), model, None, progress=False, every_frame=every_frame)
-    return report, int(report.get("frames_analysed", report["frames"]))
+    return report, int(report["source"].get("frames_analysed", report["frames"]))
 
 
 def row(kind: str, path: Path, exercise: str, model: str) -> tuple[list[str], bool, float, float]:

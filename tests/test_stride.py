@@ -204,7 +204,8 @@ def test_strided_and_every_frame_analysis_agree_with_the_real_model(clip: str, e
         sys.path.pop(0)
     every, n_every = analyse("video", path, exercise, "full", every_frame=True)
     strided, n_strided = analyse("video", path, exercise, "full", every_frame=False)
-    assert every["frame_mode"] == "every_frame" and strided["frame_mode"] == "strided"
+    assert every["source"]["frame_mode"] == "every_frame" and strided["source"]["frame_mode"] == "strided"
+    assert every["source"]["frames_analysed"] == n_every and strided["source"]["frames_analysed"] == n_strided
     assert every["frames"] == strided["frames"] == n_every
     assert differences(every, strided) == []
     assert n_strided < 0.7 * n_every

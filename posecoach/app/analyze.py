@@ -42,10 +42,10 @@ def analyze_video(video: Path, analysis: Runner, model: str, report_path: Path |
     """Analyse a video file end to end. Ctrl-C still writes a valid partial report.
 
     The pose model looks at every frame, or (``every_frame`` False) only at the frames the
-    adaptive stride picks (``engine.stride``). The report says which ran
+    adaptive stride picks (``engine.stride``). The report's ``source`` says which ran
     (``frame_mode``: "strided" or "every_frame") and how many frames the model looked at
-    (``frames_analysed``); a saved track's header says it too, as its skipped frames' landmarks
-    are filled in, not measured."""
+    (``frames_analysed``); a saved track's header says the mode too, as its skipped frames'
+    landmarks are filled in, not measured."""
     from posecoach.engine.stride import StridePolicy
     from posecoach.pose.estimator import PoseEstimator
     from posecoach.sources import VideoFileSource
@@ -73,7 +73,7 @@ def analyze_video(video: Path, analysis: Runner, model: str, report_path: Path |
     except Exception:
         # a crash must not lose what was analysed: write the partial report, then report the bug
         meta.update(source.damage())
-        finish(analysis, meta, report_path, reason="error", extra={**mode, "frames_analysed": looked.n})
+        finish(analysis, {**meta, **mode, "frames_analysed": looked.n}, report_path, reason="error")
         raise
     finally:
         bar.close()
@@ -81,7 +81,7 @@ def analyze_video(video: Path, analysis: Runner, model: str, report_path: Path |
         meta.update(source.damage())
         if track is not None:
             track.close()
-    return finish(analysis, meta, report_path, reason=reason, extra={**mode, "frames_analysed": looked.n}), code
+    return finish(analysis, {**meta, **mode, "frames_analysed": looked.n}, report_path, reason=reason), code
 
 
 class _Counted:

@@ -234,14 +234,11 @@ def mark_lost_frames(report: dict[str, Any], source: dict[str, Any]) -> dict[str
 
 
 def finish(analysis: Runner, source: dict[str, Any], report_path: Path | None, *,
-           reason: str | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+           reason: str | None = None) -> dict[str, Any]:
     """Close the set, build the report and write it (when a path is given). A report that cannot
-    be written at its path is saved in a fallback folder and ``OutputError`` says where.
-    ``extra``: top-level fields added to the report (how a video was looked at)."""
+    be written at its path is saved in a fallback folder and ``OutputError`` says where."""
     analysis.finish(reason)
     report = mark_lost_frames(analysis.report(source), source)
-    if extra:
-        report.update(extra)
     if report_path is not None:
         save_report(report, report_path)
     return report

@@ -17,14 +17,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 SCHEMA = "posecoach.report"
 ROUTINE_SCHEMA = "posecoach.routine_report"
 #: Raised when a reader of the previous version could no longer read a report.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 
 Seconds = float | None
 
@@ -166,10 +166,6 @@ class Report(_Block):
     reps_by_side: dict[str, int] | None = None
     pain_stop: PainStop | None = None
     # blocks other parts of posecoach add to a finished report:
-    #: how a recorded video was looked at: "strided" (the adaptive frame stride, the default of
-    #: analyze, batch and eval) or "every_frame"; and how many frames the pose model looked at
-    frame_mode: Literal["strided", "every_frame"] | None = None
-    frames_analysed: int | None = None
     #: frames a damaged video could not decode, and where
     frames_lost: int | None = None
     frames_lost_at: list[dict[str, Any]] | None = None
@@ -201,10 +197,6 @@ class RoutineReport(_Block):
     faults: list[FaultRecord]
     limits: dict[str, Any]
     # blocks other parts of posecoach add to a finished report:
-    #: how a recorded video was looked at: "strided" (the adaptive frame stride, the default of
-    #: analyze, batch and eval) or "every_frame"; and how many frames the pose model looked at
-    frame_mode: Literal["strided", "every_frame"] | None = None
-    frames_analysed: int | None = None
     #: frames a damaged video could not decode, and where
     frames_lost: int | None = None
     frames_lost_at: list[dict[str, Any]] | None = None
