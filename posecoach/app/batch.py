@@ -95,7 +95,8 @@ def _worker_init() -> None:
     signal.signal(signal.SIGTERM, _on_interrupt)
 
 
-def analyse_one(video: str, exercise: str, model: str, report_path: str, save_track: bool) -> VideoResult:
+def analyse_one(video: str, exercise: str, model: str, report_path: str, save_track: bool,
+                every_frame: bool = True) -> VideoResult:
     """Analyse one video (runs in a worker process). User errors become a failed result; anything
     else propagates to the parent, which reports it as an internal error for this video."""
     from posecoach.app.analyze import analyze_video
@@ -108,7 +109,8 @@ def analyse_one(video: str, exercise: str, model: str, report_path: str, save_tr
     report_file = Path(report_path)
     track = report_file.with_name(report_file.name.removesuffix(".report.json") + ".jsonl") if save_track else None
     try:
-        report, code = analyze_video(Path(video), make_analysis(exercise), model, report_file, track, progress=False)
+        report, code = analyze_video(Path(video), make_analysis(exercise), model, report_file, track, progress=False,
+                                     every_frame=every_frame)
         require_person(report, video)
     except PosecoachError as exc:
         return VideoResult(video, error=str(exc), exit_code=int(exc.exit_code), seconds=time.perf_counter() - t0)
@@ -124,12 +126,14 @@ def analyse_one(video: str, exercise: str, model: str, report_path: str, save_tr
 
 
 def run_batch(videos: Sequence[Path], exercise: str, *, out_dir: Path, jobs: int, model: str = "full",
-              save_tracks: bool = False, on_result: Callable[[VideoResult], None] | None = None) -> list[VideoResult]:
+              save_tracks: bool = False, on_result: Callable[[VideoResult], None] | None = None,
+              every_frame: bool = True) -> list[VideoResult]:
     """Analyse ``videos`` with ``jobs`` worker processes; results in the order of ``videos``.
     ``on_result`` is called as each video finishes. Ctrl-C cancels the videos not yet started."""
     if jobs < 1:
         raise UsageError(f"--jobs must be at least 1 [got {jobs}]")
     targets = output_paths(videos, out_dir)
+    more = {} if every_frame else {"every_frame": False}  # the default (every frame) needs no argument
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     done: dict[Path, VideoResult] = {}
 
@@ -145,7 +149,7 @@ def run_batch(videos: Sequence[Path], exercise: str, *, out_dir: Path, jobs: int
     if jobs == 1:
         for v in videos:
             try:
-                result = analyse_one(str(v), exercise, model, str(targets[v]), save_tracks)
+                result = analyse_one(str(v), exercise, model, str(targets[v]), save_tracks, **more)
             except KeyboardInterrupt:
                 raise BatchInterrupted(everything()) from None
             except Exception as exc:  # a bug in one video: report it, keep the others (as with --jobs N)
@@ -167,7 +171,8 @@ def run_batch(videos: Sequence[Path], exercise: str, *, out_dir: Path, jobs: int
         record(video, result)
 
     try:
-        futures = {pool.submit(analyse_one, str(v), exercise, model, str(targets[v]), save_tracks): v for v in videos}
+        futures = {pool.submit(analyse_one, str(v), exercise, model, str(targets[v]), save_tracks, **more): v
+                   for v in videos}
         for fut in as_completed(futures):
             collect(fut)
     except KeyboardInterrupt:

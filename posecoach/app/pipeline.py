@@ -17,6 +17,7 @@ import numpy as np
 from posecoach.engine.events import SetupCompleted
 from posecoach.engine.session import Session
 from posecoach.engine.step import Step
+from posecoach.engine.stride import StridePolicy, fill_between
 from posecoach.errors import NoPersonError
 from posecoach.features import FeatureExtractor
 from posecoach.pose.smoothing import Smoother
@@ -149,28 +150,65 @@ def run_frames(
     track: TrackWriter | None = None,
     on_step: Sink | None = None,
     progress: Callable[[int], None] | None = None,
+    stride: StridePolicy | None = None,
 ) -> int:
     """The one loop: every frame (through ``estimator``) or every saved pose (``estimator`` None)
     goes through the engine, then to the sinks. Returns the number of frames. A
-    KeyboardInterrupt stops it after the current frame, for the caller to write a partial report."""
+    KeyboardInterrupt stops it after the current frame, for the caller to write a partial report.
+
+    With ``stride`` (a recorded video: ``frames`` is a ``VideoFileSource``, or saved poses read as
+    if they were one: ``engine.stride.StridedPoses``), the policy says after
+    each analysed frame how many frames to move on. The frames passed over are never converted
+    nor given to the model; the engine gets a pose for each of them, at its own time, filled in
+    between the analysed frames around it (``engine.stride.fill_between``), so every frame is
+    still counted and timed. Sinks see those steps with frame None."""
+    skip = 1
+    items: Iterable[tuple[list[tuple[int, int]], Frame | PoseFrame | None]]
+    if stride is not None:
+        if not hasattr(frames, "strided"):
+            raise TypeError("run_frames: a frame stride needs a source that can pass over frames")
+        items = frames.strided(lambda: skip)
+    else:
+        items = (([], item) for item in frames)
     n = 0
-    for item in frames:
-        frame: Frame | None
-        if isinstance(item, PoseFrame):
-            frame, raw = None, item
+    last: PoseFrame | None = None
+    for passed, item in items:
+        frame: Frame | None = None
+        if item is None:  # the video ended inside a skip: the last pose analysed stands
+            if last is None:
+                break
+            raw = last
+        elif isinstance(item, PoseFrame):
+            raw = item
         elif estimator is None:
             raise TypeError("run_frames: video frames need an estimator")
         else:
             frame, raw = item, estimator.process(item)
-        step = analysis.step_pose(raw)
-        if track is not None:
-            track.write(step.raw)
-        if on_step is not None:
-            on_step(frame, step)
+        steps = [_step(analysis, None, pose, track, on_step) for pose in fill_between(last, raw, passed)]
+        n += len(passed)
+        if item is None:
+            break
+        steps.append(_step(analysis, frame, raw, track, on_step))
         n += 1
+        last = raw
+        if stride is not None:
+            skip = stride.advance(analysis.spec, steps)
         if progress is not None:
             progress(n)
+    if progress is not None and stride is not None and n:
+        progress(n)  # the frames passed over at the very end
     return n
+
+
+def _step(analysis: Runner, frame: Frame | None, raw: PoseFrame, track: TrackWriter | None,
+          on_step: Sink | None) -> Step:
+    """One pose through the engine, then to the sinks."""
+    step = analysis.step_pose(raw)
+    if track is not None:
+        track.write(step.raw)
+    if on_step is not None:
+        on_step(frame, step)
+    return step
 
 
 def analyze_track(track_path: Path, analysis: Runner, *, on_step: Sink | None = None) -> dict[str, Any]:

@@ -15,6 +15,16 @@ from posecoach.routine import routine_summary_text
 from posecoach.store.hook import add_store_arguments, dose_adjuster, record_session
 
 
+def add_every_frame_argument(p: argparse.ArgumentParser) -> None:
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--every-frame", dest="every_frame", action="store_true", default=True,
+                      help="give the pose model every frame of the video (the default)")
+    mode.add_argument("--strided", dest="every_frame", action="store_false",
+                      help="skip frames where the counts, faults and hold times are not expected to change: several "
+                           "times faster, but its verdicts do not yet always match every-frame analysis (see the "
+                           "README's speed section); the report says which mode ran")
+
+
 def add_model_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="full", metavar="lite|full|heavy|PATH",
                    help="pose model: a name (obtained automatically if missing) or a .task file (default: full)")
@@ -31,6 +41,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--profile", type=Path, help="a personal limits profile (a therapist's adjustments)")
     p.add_argument("--quiet", "-q", action="store_true", help="print no summary")
     add_model_argument(p)
+    add_every_frame_argument(p)
     add_store_arguments(p)
     p.set_defaults(func=run)
 
@@ -49,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
     if video.suffix == ".jsonl":
         report, code = analyze_track_file(video, analysis, report_path)
     else:
-        report, code = analyze_video(video, analysis, args.model, report_path, args.save_track)
+        report, code = analyze_video(video, analysis, args.model, report_path, args.save_track,
+                                     every_frame=args.every_frame)
     require_person(report, str(video))
     record_session(args, report, report_path, kind="analyze")
     if not args.quiet:

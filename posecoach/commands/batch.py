@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from posecoach.app.batch import BatchInterrupted, VideoResult, exit_code, find_videos, run_batch, write_summary
-from posecoach.commands.analyze import add_model_argument
-from posecoach.errors import ExitCode, OutputError
+from posecoach.commands.analyze import add_every_frame_argument, add_model_argument
+from posecoach.errors import ExitCode, OutputError, UsageError
 from posecoach.outputs import check_writable
 
 
@@ -33,6 +33,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cluster", metavar="tcp://HOST:8786", help="run each video as a task on this Dask scheduler's "
                    "workers (the 'cluster' extra; --jobs is then the workers' threads); reports still land in --out")
     add_model_argument(p)
+    add_every_frame_argument(p)
     p.set_defaults(func=run)
 
 
@@ -55,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
     check_writable(args.out, "--out", folder=True)  # before the first video, not after the last
     make_analysis(args.exercise)  # an unknown exercise or routine fails once, here, not once per video
     batch = run_batch
+    if not args.every_frame and args.cluster is not None:
+        raise UsageError("--strided is not passed on to cluster workers yet; run the batch on this machine "
+                         "(without --cluster) for strided analysis")
     if args.cluster is not None:  # the workers obtain the model; each is checked before the first video
         from posecoach.app.distributed import ClusterBatch
 
@@ -74,8 +78,9 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     interrupted = False
     try:
+        more = {} if args.every_frame else {"every_frame": False}
         results = batch(videos, args.exercise, out_dir=args.out, jobs=jobs, model=args.model,
-                            save_tracks=args.save_tracks, on_result=show)
+                        save_tracks=args.save_tracks, on_result=show, **more)
     except BatchInterrupted as stop:  # the summary of what was done is still written
         results, interrupted = stop.results, True
         sys.stderr.write("posecoach: stopped (Ctrl-C); the videos not analysed are listed in batch.json\n")

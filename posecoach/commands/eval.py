@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from posecoach import jsonio
-from posecoach.commands.analyze import add_model_argument
+from posecoach.commands.analyze import add_every_frame_argument, add_model_argument
 from posecoach.errors import ExitCode, UsageError
 from posecoach.evaluation.score import load_manifest, summarize
 from posecoach.evaluation.report import markdown, to_json
@@ -36,6 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", type=Path, metavar="OUT.json", help="also write the results as JSON")
     p.add_argument("--quiet", "-q", action="store_true", help="print only the tables")
     add_model_argument(p)
+    add_every_frame_argument(p)
     p.set_defaults(func=run)
 
 
@@ -49,6 +50,8 @@ def _command_line(args: argparse.Namespace) -> str:
         parts += ["--only", text]
     if args.model != "full":
         parts += ["--model", args.model]
+    if not args.every_frame:
+        parts.append("--strided")
     return " ".join(shlex.quote(p) for p in parts)
 
 
@@ -64,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
     if args.specs is not None and not args.specs.is_dir():
         raise UsageError(f"--specs {args.specs}: not a folder of spec files")
     log = None if args.quiet else (lambda m: print(m, file=sys.stderr))
-    scores = evaluate_clips(labels, tracks_dir=args.tracks, model=args.model, specs_folder=args.specs, log=log)
+    scores = evaluate_clips(labels, tracks_dir=args.tracks, model=args.model, specs_folder=args.specs, log=log,
+                            every_frame=args.every_frame)
     summary = summarize(scores)
     command = _command_line(args)
     text = markdown(scores, summary, command)

@@ -31,8 +31,9 @@ def track_path(tracks_dir: Path, label: ClipLabel) -> Path:
     return Path(tracks_dir) / f"{label.stem}.jsonl"
 
 
-def usable_track(path: Path, label: ClipLabel, model: str) -> str | None:
-    """Why the saved track at ``path`` cannot stand for this clip and model (None if it can)."""
+def usable_track(path: Path, label: ClipLabel, model: str, every_frame: bool = False) -> str | None:
+    """Why the saved track at ``path`` cannot stand for this clip and model (None if it can). A
+    track made with the frame stride (its skipped frames filled in) cannot stand for every frame."""
     if not path.is_file():
         return "no saved track"
     try:
@@ -41,6 +42,8 @@ def usable_track(path: Path, label: ClipLabel, model: str) -> str | None:
         return f"unreadable ({exc})"
     if header.get("model") != model_label(model):
         return f"made with model {header.get('model')!r}, not {model_label(model)!r}"
+    if every_frame and header.get("frame_mode") == "strided":
+        return "made with the frame stride, not every frame"
     source = Path(str(header.get("source", "")))
     # the same file if it is still where it was; if it has moved, a file of the same name
     same = source.resolve() == label.path if source.is_file() else source.name == label.path.name
@@ -60,14 +63,14 @@ def check_unique_stems(labels: Sequence[ClipLabel]) -> None:
 
 
 def run_clip(label: ClipLabel, analysis: Analysis, *, tracks_dir: Path | None, model: str,
-             log: Log | None = None) -> tuple[dict[str, Any], str]:
+             log: Log | None = None, every_frame: bool = True) -> tuple[dict[str, Any], str]:
     """The posecoach report of one clip and where its landmarks came from ("track" or "video")."""
     from posecoach.app.analyze import analyze_video
     from posecoach.errors import ExitCode
 
     saved = track_path(tracks_dir, label) if tracks_dir is not None else None
     if saved is not None:
-        why = usable_track(saved, label, model)
+        why = usable_track(saved, label, model, every_frame)
         if why is None:
             header = analyze_track(saved, analysis)
             source = {"track": str(saved), "video": header.get("source"), "model": header.get("model")}
@@ -76,7 +79,8 @@ def run_clip(label: ClipLabel, analysis: Analysis, *, tracks_dir: Path | None, m
             log(f"posecoach: {saved}: {why}; making it again")
     partial = saved.with_name(f".{saved.name}.partial") if saved is not None else None
     try:
-        report, code = analyze_video(label.path, analysis, model, None, partial, progress=False)
+        report, code = analyze_video(label.path, analysis, model, None, partial, progress=False,
+                                     every_frame=every_frame)
         if code == ExitCode.INTERRUPTED:
             raise KeyboardInterrupt
         if partial is not None and saved is not None:
@@ -110,7 +114,8 @@ def save_track_only(label: ClipLabel, path: Path, model: str) -> None:
 
 
 def evaluate_clips(labels: Sequence[ClipLabel], *, tracks_dir: Path | None = None, model: str = "full",
-                   specs_folder: Path | None = None, log: Log | None = None) -> list[ClipScore]:
+                   specs_folder: Path | None = None, log: Log | None = None,
+                   every_frame: bool = True) -> list[ClipScore]:
     """Analyse and score every clip. Clips whose exercise has no spec are marked "no spec"; a
     clip that fails (unreadable video, invalid spec) is marked "error" and the rest go on.
     A missing pose model (``ModelError``) stops everything, as every clip would fail."""
@@ -137,7 +142,8 @@ def evaluate_clips(labels: Sequence[ClipLabel], *, tracks_dir: Path | None = Non
         try:
             spec = find_spec(label.exercise, folder)
             analysis = Analysis(spec)
-            report, source = run_clip(label, analysis, tracks_dir=tracks_dir, model=model, log=log)
+            report, source = run_clip(label, analysis, tracks_dir=tracks_dir, model=model, log=log,
+                                      every_frame=every_frame)
         except ModelError:
             raise
         except PosecoachError as exc:  # e.g. an unreadable video or an invalid spec

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import cv2
@@ -103,16 +103,33 @@ class VideoFileSource:
         return self.frame_count / self.fps if self.frame_count else 0.0
 
     def __iter__(self) -> Iterator[Frame]:
+        for _, frame in self._read(None):
+            if frame is not None:
+                yield frame
+
+    def strided(self, skip: Callable[[], int]) -> Iterator[tuple[list[tuple[int, int]], Frame | None]]:
+        """The frames to analyse, each with the (index, timestamp_ms) of the frames passed over
+        before it. After each frame, ``skip()`` says how many frames to move on (1 = the next);
+        the frames passed over are only grabbed (decoded, never converted to an image), which is
+        most of what skipping saves besides the model. Their times are read as for any frame, so
+        a variable-frame-rate video stays timed right. When the video ends inside a skip, the
+        last item is (the frames passed over, None)."""
+        return self._read(skip)
+
+    def _read(self, skip: Callable[[], int] | None) -> Iterator[tuple[list[tuple[int, int]], Frame | None]]:
         index = 0
         image: object = self._first
+        have = True  # a frame is decoded and waiting (the first one, read when the file was opened)
         period = 1000.0 / self.fps
         raw = self._first_pos
         origin = raw if raw is not None else 0.0
         last_raw: float | None = None
         last_t = -1
         failed = 0
+        passed: list[tuple[int, int]] = []
+        to_pass = 0  # frames still to move over without converting them
         while True:
-            if image is not None:
+            if have:
                 # the container's own time where it has one that moves forward, else one period on
                 if raw is not None and (last_raw is None or raw > last_raw):
                     t = round(raw - origin)
@@ -122,17 +139,28 @@ class VideoFileSource:
                 if failed and index:
                     self.lost.append((failed, last_t, t))
                 failed = 0
-                yield Frame(index, t, image)  # type: ignore[arg-type]
+                if to_pass > 0:
+                    passed.append((index, t))
+                    to_pass -= 1
+                else:
+                    yield passed, Frame(index, t, image)  # type: ignore[arg-type]
+                    passed = []
+                    to_pass = max(0, skip() - 1) if skip is not None else 0
                 index += 1
                 last_t, last_raw = t, raw if raw is not None else last_raw
-            ok, image = self._cap.read()
-            if ok and image is not None:
+            if to_pass > 0:
+                have, image = self._cap.grab(), None
+            else:
+                have, image = self._cap.read()
+                have = have and image is not None
+            if have:
                 raw = self._pos_ms()
                 continue
-            image = None
             failed += 1
             if failed > max(0, self.frame_count - index - self.frames_lost) + EXTRA_READ_ATTEMPTS:
                 break
+        if passed:
+            yield passed, None
         self.close()
 
     def close(self) -> None:
