@@ -93,4 +93,5 @@ class _Counted:
 
     def process(self, frame: Frame) -> PoseFrame:
         self.n += 1
-        return self.estimator.process(frame)
+        pose: PoseFrame = self.estimator.process(frame)
+        return pose

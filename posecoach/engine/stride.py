@@ -297,7 +297,7 @@ class StridedPoses:
         self.poses = list(poses)
 
     def strided(self, skip: Callable[[], int]) -> Iterator[tuple[list[tuple[int, int]], PoseFrame | None]]:
-        i, passed = 0, []
+        i, passed = 0, list[tuple[int, int]]()
         while i < len(self.poses):
             yield passed, self.poses[i]
             k = max(1, skip())
