@@ -477,12 +477,12 @@ class LiveSession:
             report = mark_lost_frames(self.analysis.report(self.meta), self.meta)
         if self.floor is not None:
             report = self._floor_finish(report, reason)
+            if self.floor.pain_rating is not None:  # one rating, asked once: the hands-free controls' own
+                self.pain_rating = int(self.floor.pain_rating["value"])
         elif self._demo_events:
             report["events"] = list(self._demo_events)
             if self.report_path is not None and write_error is None:
                 write_report(report, self.report_path)
-            if self.floor.pain_rating is not None:  # one rating, asked once: the hands-free controls' own
-                self.pain_rating = int(self.floor.pain_rating["value"])
         if self.recorder is not None and self.recorder.report_path != self.report_path:
             try:
                 write_report(report, self.recorder.report_path)  # the folder's copy must not stay "in progress"
