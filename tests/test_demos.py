@@ -322,3 +322,46 @@ def test_live_in_a_real_window_shows_the_demo_first_and_logs_its_skip(xvfb: str,
     assert event["control"] == "skip_demo" and event["by"] == "key" and event["t_s"] == 0.0
     assert 0 <= event["demo_t_s"] < labels("bridge")["frames"] / 15
     assert report["reps"] == 3 and report["frames"] == labels("bridge")["frames"]  # the whole set, after the demo
+
+
+def test_a_missing_demo_is_rendered_once_into_the_user_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Where no clip ships and the synth extra is there, the clip is made in the cache and found
+    there afterwards (the renderer is stood in for by a copy: a real render takes minutes)."""
+    import shutil
+
+    import posecoach.app.demo as demo_mod
+    import posecoach.synth.demos as synth_demos
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(demo_mod, "packaged_demo_dir", lambda: tmp_path / "none")
+    monkeypatch.setattr(demo_mod, "synth_installed", lambda: True)
+    made: list[Path] = []
+
+    def fake_render(exercise: str, out: Path, progress: bool = False) -> Path:
+        out.mkdir(parents=True, exist_ok=True)
+        for suffix in (".mp4", ".labels.json"):
+            shutil.copy(DEMOS / f"bridge{suffix}", out / f"{exercise}{suffix}")
+        made.append(out)
+        return out / f"{exercise}.mp4"
+
+    monkeypatch.setattr(synth_demos, "render_demo", fake_render)
+    assert demo_mod.find_demo("bridge") is None
+    said: list[str] = []
+    demo = demo_mod.obtain_demo("bridge", log=said.append)
+    assert demo.video == tmp_path / "cache" / "posecoach" / "demos" / "bridge.mp4"
+    assert made == [demo.video.parent] and "rendering the demonstration of bridge" in said[0]
+    assert demo_mod.obtain_demo("bridge", log=said.append).video == demo.video and len(made) == 1  # once
+
+
+def test_without_the_synth_extra_a_missing_demo_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch,
+                                                                    tmp_path: Path) -> None:
+    import posecoach.app.demo as demo_mod
+    from posecoach.errors import VideoOpenError
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(demo_mod, "packaged_demo_dir", lambda: tmp_path / "none")
+    monkeypatch.setattr(demo_mod, "synth_installed", lambda: False)
+    with pytest.raises(VideoOpenError, match=r"bridge: no demonstration clip; install the synth extra"):
+        demo_mod.obtain_demo("bridge")
+    with pytest.raises(VideoOpenError, match="no choreography"):
+        demo_mod.obtain_demo("no_such_exercise")
