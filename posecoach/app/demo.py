@@ -35,8 +35,6 @@ WITHOUT_DEMO: dict[str, str] = {}
 #: demos --only ID`` makes one; it ships once ``tests/test_demos.py`` passes on it). Where the synth
 #: extra is installed, ``exercises show ID --demo`` renders it into the user cache meanwhile.
 NOT_SHIPPED_YET: tuple[str, ...] = (
-    "bottom_to_heels",
-    "cat_cow",
     "childs_pose_clock",
     "crossed_leg_clock",
     "deep_abdominal",
@@ -54,7 +52,6 @@ NOT_SHIPPED_YET: tuple[str, ...] = (
     "seated_cat_cow",
     "seated_side_bend",
     "side_bend",
-    "single_knee_hug",
     "spinal_wave",
     "standing_flexion",
     "table_top_wag",
