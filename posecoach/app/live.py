@@ -29,6 +29,7 @@ from posecoach.control.floor import FloorControls
 from posecoach.errors import OutputError
 from posecoach.formats.session import SessionFile
 from posecoach.pain import rating_from_keys
+from posecoach.app.demo import LIVE_HINT, SKIP_WORDS, Demo, DemoOutcome, play_demo
 from posecoach.app.pipeline import Runner, Step, mark_lost_frames
 from posecoach.app.pipeline import finish as finish_analysis
 from posecoach.framing import FramingCheck
@@ -236,9 +237,11 @@ class LiveSession:
     def __init__(self, analysis: Runner, source: LiveSource, estimator: Any, window: Window, voice: Voice, *,
                  source_meta: dict[str, Any], report_path: Path | None, recorder: Recorder | None = None,
                  summary_s: float | None = None, full_resolution: bool = False,
-                 log: Callable[[str], None] = print, floor: FloorControls | None = None) -> None:
+                 log: Callable[[str], None] = print, floor: FloorControls | None = None,
+                 demo: Demo | None = None) -> None:
         """``log`` takes one-line notices for the person (stderr in the command); ``floor``: the
-        hands-free controls, talk-through and pain rating (``posecoach.control.floor``)."""
+        hands-free controls, talk-through and pain rating (``posecoach.control.floor``); ``demo``:
+        a demonstration clip played before the set (``posecoach.app.demo``), skippable."""
         self.analysis = analysis
         self.spec = analysis.spec
         self.source = source
@@ -267,10 +270,16 @@ class LiveSession:
         self._save_failed = False
         #: the person's pain rating (0-10) given on the end screen, or None
         self.pain_rating: int | None = None
+        self.demo = demo
+        #: how the demonstration ended (None: none was shown)
+        self.demo_outcome: DemoOutcome | None = None
+        self._demo_events: list[dict[str, Any]] = []  # without hands-free controls to hold them
 
     # -- the loop -----------------------------------------------------------------------------------
     def run(self) -> LiveResult:
         reason = "completed"
+        if self.demo is not None:
+            self._show_demo()
         self.voice.say(self.cues.start_cue())
         if self.floor is not None:
             self.floor.begin(self.spec)
@@ -293,6 +302,33 @@ class LiveSession:
                 self.floor.close()
         self._close_io()
         return self._finish(reason)
+
+    def _show_demo(self) -> None:
+        """Before the camera starts (so before setup): the demonstration, until its end or a key
+        (or "next" / "skip" said). A skip is a control event of the report, at set time 0."""
+        assert self.demo is not None
+        listener = self.floor.listener if self.floor is not None else None
+        if listener is not None:
+            listener.start()  # early, so the word is heard; the set's begin() leaves it running
+        if self.window.interactive:
+            self.log(f"posecoach: showing how {self.spec.name} is done; {LIVE_HINT}")
+        self.demo_outcome = play_demo(self.window, self.demo, self.spec, size=self._size, hint=LIVE_HINT,
+                                      paced=self.window.interactive,
+                                      heard=(lambda: self._demo_word(listener)) if listener is not None else None)
+        out = self.demo_outcome
+        if out.skipped:
+            event: dict[str, Any] = {"t_s": 0.0, "control": "skip_demo", "by": out.by, "demo_t_s": round(out.at_s, 2)}
+            if out.by == "voice":
+                event["heard"] = out.detail
+            (self.floor.events if self.floor is not None else self._demo_events).append(event)
+
+    def _demo_word(self, listener: Any) -> str | None:
+        """A skip word heard during the demonstration (other commands mean nothing yet: no set runs)."""
+        for item in listener.poll():
+            phrase = item.heard.phrase
+            if phrase in SKIP_WORDS and not self.voice.saying(phrase, item.at):
+                return phrase
+        return None
 
     def _loop(self) -> str:
         while True:
@@ -445,6 +481,10 @@ class LiveSession:
             report = self._floor_finish(report, reason)
             if self.floor.pain_rating is not None:  # one rating, asked once: the hands-free controls' own
                 self.pain_rating = int(self.floor.pain_rating["value"])
+        elif self._demo_events:
+            report["events"] = list(self._demo_events)
+            if self.report_path is not None and write_error is None:
+                write_report(report, self.report_path)
         if self.recorder is not None and self.recorder.report_path != self.report_path:
             try:
                 write_report(report, self.recorder.report_path)  # the folder's copy must not stay "in progress"

@@ -2,7 +2,9 @@
 
 ``posecoach exercises`` lists every shipped exercise (id, name, camera view, dose);
 ``posecoach exercises show ID`` prints how to do it, how to get down and up, what the coach checks,
-what it cannot check, and each form fault with its message and the views it is judged from.
+what it cannot check, and each form fault with its message and the views it is judged from;
+``posecoach exercises show ID --demo`` then plays a demonstration of a correct performance in a
+window, with the exercise's name and key form points over it (any key closes it).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import argparse
 import re
 import textwrap
 
-from posecoach.errors import ExitCode, SpecError
+from posecoach.errors import CameraError, ExitCode, SpecError
 from posecoach.spec.loader import exercise_ids, find_spec, specs_dir
 from posecoach.spec.schema import Spec
 
@@ -46,6 +48,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_list)
     s = esub.add_parser("show", help="instructions, checks and limits of one exercise")
     s.add_argument("exercise", help="exercise id (see 'posecoach exercises') or a spec .toml")
+    s.add_argument("--demo", action="store_true",
+                   help="then play a demonstration clip of a correct performance in a window (rendered on "
+                        "demand where the synth extra is installed and no clip ships)")
     s.set_defaults(func=run_show)
 
 
@@ -120,5 +125,39 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    print(show_text(find_spec(args.exercise)))
+    spec = find_spec(args.exercise)
+    print(show_text(spec))
+    if getattr(args, "demo", False):
+        show_demo(spec)
     return int(ExitCode.OK)
+
+
+#: The demonstration window's picture size: the shipped 480x270 clips, enlarged to be seen from a mat.
+DEMO_WINDOW = (960, 540)
+
+
+def show_demo(spec: Spec) -> None:
+    """Play the exercise's demonstration in a window. Without a display: a one-line
+    ``CameraError`` (exit 7) that says where the clip is, to play it in any video player."""
+    import os
+    import sys
+
+    from posecoach.app.build import stderr_log
+    from posecoach.app.demo import obtain_demo, play_demo
+    from posecoach.render.window import ENV_HEADLESS, CvWindow, headless_requested
+
+    demo = obtain_demo(spec.id, log=stderr_log)
+    print(f"\nDemonstration: {demo.video}")
+    if headless_requested():
+        raise CameraError(f"no window in the offscreen mode ({ENV_HEADLESS}=1); the demonstration clip is {demo.video}")
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise CameraError(f"no display ($DISPLAY is not set), so the demonstration cannot be shown; "
+                          f"the clip is {demo.video}")
+    try:
+        window = CvWindow(f"posecoach - {spec.name} (demonstration)")
+    except CameraError as exc:
+        raise CameraError(f"{exc}; the demonstration clip is {demo.video}") from None
+    try:
+        play_demo(window, demo, spec, size=DEMO_WINDOW)
+    finally:
+        window.close()

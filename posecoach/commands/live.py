@@ -7,12 +7,17 @@ Hands-free, for someone on the floor: say "stop" (pain stop), "pause", "go on", 
 hand and wave it (pause / go on; keep waving, or wave both hands, for a pain stop). The coach talks
 you through getting down, the start position and the movement (s or "skip" ends that), and asks
 for a pain level 0-10 at the end (a number key, or say it). Each control is listed in the report.
+
+Before the set (with a camera), a demonstration of the exercise plays: any key, or saying "next",
+skips it (listed in the report's events as skip_demo); --no-demo leaves it out.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from posecoach.app.build import make_analysis, resolve_model_arg, spec_inputs, stderr_log
 from posecoach.commands.analyze import add_model_argument
@@ -20,6 +25,9 @@ from posecoach.control import cli as floor_cli
 from posecoach.errors import CameraError, ExitCode, UsageError
 from posecoach.routine import any_summary_text, current_section
 from posecoach.store.hook import add_store_arguments, dose_adjuster, record_session
+
+if TYPE_CHECKING:
+    from posecoach.app.demo import Demo
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -48,6 +56,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="headless only: keys to press at video times, e.g. '2.5:p' (for tests and demos)")
     p.add_argument("--summary-s", type=float, default=None, metavar="S",
                    help="close the end-of-set summary after S seconds (default: wait for a key; 0: no summary screen)")
+    p.add_argument("--demo", action=argparse.BooleanOptionalAction, default=None,
+                   help="show a demonstration of the exercise before the set, skippable with any key or by "
+                        "saying \"next\" (default: on with a camera in a window; off with --source or --headless)")
     p.add_argument("--quiet", "-q", action="store_true", help="print no summary")
     add_model_argument(p)
     add_store_arguments(p)
@@ -58,6 +69,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def _camera(text: str) -> int | str:
     """``--camera``: a number for /dev/videoN, otherwise a device path or a stream URL."""
     return int(text) if text.isdigit() else text
+
+
+def _demo(args: argparse.Namespace, exercise_id: str, headless: bool, log: Callable[[str], None]) -> Demo | None:
+    """The demonstration to show before the set, or None. By default only for a person at a
+    camera: a ``--source`` video is a recording, and offscreen nobody watches."""
+    from posecoach.app.demo import WITHOUT_DEMO, find_demo
+
+    wanted = args.demo if args.demo is not None else (args.source is None and not headless)
+    if not wanted:
+        return None
+    demo = find_demo(exercise_id)
+    if demo is None and args.demo:
+        why = WITHOUT_DEMO.get(exercise_id, "no clip is installed; 'posecoach exercises show ID --demo' renders one")
+        log(f"posecoach: no demonstration of {exercise_id} ({why}); the set starts without one")
+    return demo
 
 
 def _default_report(args: argparse.Namespace, exercise_id: str) -> Path:
@@ -143,10 +169,11 @@ def run(args: argparse.Namespace) -> int:
         window: Window = HeadlessWindow(script) if headless else CvWindow(f"posecoach - {analysis.spec.name}")
         voice = make_voice(mute=args.mute, wav_dir=args.voice_wav, log=log)
         floor = floor_cli.make_floor(args, voice, log)
+        demo = _demo(args, analysis.spec.id, headless, log)
         with PoseEstimator(model_path) as estimator:
             session = LiveSession(analysis, source, estimator, window, voice, source_meta=meta,
                                   report_path=report_path, recorder=recorder, summary_s=args.summary_s,
-                                  full_resolution=args.no_drop, log=log, floor=floor)
+                                  full_resolution=args.no_drop, log=log, floor=floor, demo=demo)
             started = True  # from here the session closes the camera and the recording itself
             result = session.run()
     finally:

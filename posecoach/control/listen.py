@@ -144,6 +144,9 @@ class Listener:
         return self.mic.ended and (self._thread is None or not self._thread.is_alive())
 
     def start(self) -> Listener:
+        """Start listening; a second call does nothing (live may start it early, for the demonstration)."""
+        if self._thread is not None:
+            return self
         self.mic.start()
         self._thread = threading.Thread(target=self._work, name="listener", daemon=True)
         self._thread.start()

@@ -7,6 +7,7 @@
     python -m posecoach.synth list                       exercises, views and faults available
     python -m posecoach.synth corpus [--out .cache/synth] [--variants N] [--exercise ID ...]
     python -m posecoach.synth samples [--only NAME ...]  re-render the committed sample clips
+    python -m posecoach.synth demos [--only ID ...]      re-render the shipped demonstration clips
 """
 
 from __future__ import annotations
@@ -82,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     sm = sub.add_parser("samples", help="render the committed sample clips into sample_videos/")
     sm.add_argument("--out", type=Path, default=Path("sample_videos"))
     sm.add_argument("--only", action="append", help="only these sample names (repeatable)")
+    d = sub.add_parser("demos", help="render the demonstration clips shipped in posecoach/data/demos/")
+    d.add_argument("--out", type=Path, default=None, help="output folder (default: posecoach/data/demos/)")
+    d.add_argument("--only", action="append", metavar="ID",
+                   help="only these exercise ids (repeatable; also renders one that ships without a demonstration)")
     k = sub.add_parser("corpus", help="render a varied corpus into a cache folder")
     k.add_argument("--out", type=Path, default=Path(".cache/synth"))
     k.add_argument("--exercise", action="append", help="only these exercise ids (repeatable)")
@@ -133,6 +138,18 @@ def _list() -> int:
     return 0
 
 
+def _demos(out: Path | None, only: list[str] | None) -> int:
+    from posecoach.app.demo import WITHOUT_DEMO, packaged_demo_dir
+    from posecoach.synth.demos import build_demos
+
+    for ex in only or ():
+        if ex in WITHOUT_DEMO:
+            print(f"note: {ex} ships without a demonstration ({WITHOUT_DEMO[ex]})")
+    for path in build_demos(out or packaged_demo_dir(), only, skip=WITHOUT_DEMO):
+        print(f"wrote {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -146,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
             for path in build_samples(args.out, args.only):
                 print(f"wrote {path}")
             return 0
+        if args.command == "demos":
+            return _demos(args.out, args.only)
         if args.command == "corpus":
             from posecoach.synth.corpus import build_corpus
 
