@@ -23,6 +23,7 @@ is the figure least affected. Landmarker creation is not timed.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import statistics
 import sys
@@ -155,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     video_fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
     size = f"{int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))}x{int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))}"
     cap.release()
-    paths = {m: resolve_model(m, log=lambda s: print(s, file=sys.stderr)) for m in args.models}
+    paths = {m: resolve_model(m, log=logging.getLogger(__name__).info) for m in args.models}
     bare: dict[str, list[float]] = defaultdict(list)
     full: dict[str, list[float]] = defaultdict(list)
     staged: dict[str, dict[str, list[float]]] = {m: defaultdict(list) for m in args.models}
@@ -214,4 +215,5 @@ if __name__ == "__main__":
     from posecoach.native import isolate_stderr
 
     isolate_stderr()  # native libraries' logging off the terminal, teardown included
+    logging.basicConfig(stream=sys.stderr, format="%(message)s", level=logging.INFO)  # after: the stderr kept
     sys.exit(main())

@@ -7,11 +7,10 @@ recorded with ``posecoach live --record`` (``read_session`` reads what it names)
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from posecoach.app.build import resolve_model_arg, stderr_log
+from posecoach.app.build import resolve_model_arg
 from posecoach.app.pipeline import Progress, Runner, Step, run_frames
 from posecoach.errors import TrackError, UsageError
 from posecoach.jsonio import read_json
@@ -35,8 +34,7 @@ def read_session(folder: Path) -> dict[str, Any]:
     return session
 
 
-def collect_steps(analysis: Runner, video: Path, track: Path | None, model: str,
-                  log: Callable[[str], None] | None = None) -> tuple[dict[int, Step], dict[str, Any]]:
+def collect_steps(analysis: Runner, video: Path, track: Path | None, model: str) -> tuple[dict[int, Step], dict[str, Any]]:
     """Run the engine over the whole clip first (the timeline needs the whole set): steps by frame
     index, and the report's source fields."""
     from posecoach.sources import VideoFileSource
@@ -60,7 +58,7 @@ def collect_steps(analysis: Runner, video: Path, track: Path | None, model: str,
         return steps, meta
     from posecoach.pose.estimator import PoseEstimator
 
-    model_path, meta["model"] = resolve_model_arg(model, log=log or stderr_log)
+    model_path, meta["model"] = resolve_model_arg(model)
     source = VideoFileSource(video)
     bar = Progress(source.frame_count)
     try:

@@ -142,7 +142,7 @@ Sink = Callable[["Frame | None", Step], None]
 
 
 def run_frames(
-    analysis: Runner,
+    analysis: Runner | None,
     frames: Iterable[Frame] | Iterable[PoseFrame],
     estimator: Estimator | None,
     *,
@@ -152,7 +152,8 @@ def run_frames(
 ) -> int:
     """The one loop: every frame (through ``estimator``) or every saved pose (``estimator`` None)
     goes through the engine, then to the sinks. Returns the number of frames. A
-    KeyboardInterrupt stops it after the current frame, for the caller to write a partial report."""
+    KeyboardInterrupt stops it after the current frame, for the caller to write a partial report.
+    With no engine (``analysis`` None) the poses only go to ``track``, as a saved track stores them."""
     n = 0
     for item in frames:
         frame: Frame | None
@@ -162,6 +163,13 @@ def run_frames(
             raise TypeError("run_frames: video frames need an estimator")
         else:
             frame, raw = item, estimator.process(item)
+        if analysis is None:
+            if track is not None:
+                track.write(quantize(raw))
+            n += 1
+            if progress is not None:
+                progress(n)
+            continue
         step = analysis.step_pose(raw)
         if track is not None:
             track.write(step.raw)
