@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from posecoach.app.build import resolve_model_arg
-from posecoach.app.pipeline import Progress, Runner, Step, run_frames
+from posecoach.app.pipeline import Runner, Step, frames_done, progress_bar, run_frames
 from posecoach.errors import TrackError, UsageError
 from posecoach.jsonio import read_json
 from posecoach.types import Frame
@@ -60,10 +60,10 @@ def collect_steps(analysis: Runner, video: Path, track: Path | None, model: str)
 
     model_path, meta["model"] = resolve_model_arg(model)
     source = VideoFileSource(video)
-    bar = Progress(source.frame_count)
+    bar = progress_bar(source.frame_count)
     try:
         with PoseEstimator(model_path) as estimator:
-            run_frames(analysis, source, estimator, on_step=collect, progress=bar)
+            run_frames(analysis, source, estimator, on_step=collect, progress=frames_done(bar))
     finally:
         bar.close()
         source.close()
@@ -86,7 +86,8 @@ def write_annotated(analysis: Runner, video: Path, steps: dict[int, Step], repor
     overlay = Overlay(analysis.spec)
     size = (source.width, source.height + timeline.height)
     last: Step | None = None
-    bar = Progress(source.frame_count)
+    bar = progress_bar(source.frame_count)
+    advance = frames_done(bar)
     with VideoOut(output, source.fps, size) as out:
         try:
             for frame in source:
@@ -96,7 +97,7 @@ def write_annotated(analysis: Runner, video: Path, steps: dict[int, Step], repor
                 if last is not None:
                     overlay.draw(image, last, HudInfo())
                 out.write(with_strip(image, timeline.render(frame.timestamp_ms / 1000.0)))
-                bar(out.frames)
+                advance(out.frames)
         finally:
             bar.close()
             source.close()
