@@ -127,8 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("posecoach: stopped (Ctrl-C)\n")
         return int(ExitCode.INTERRUPTED)
-    _setup_logging(args)
     try:
+        _setup_logging(args)
         code = int(args.func(args))
         sys.stdout.flush()
         return code
