@@ -31,6 +31,7 @@ is the figure least affected. Landmarker creation is not timed.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import statistics
 import sys
@@ -174,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from posecoach.pose.models import resolve_model
 
-    paths = {m: resolve_model(m, log=lambda s: print(s, file=sys.stderr)) for m in args.models}
+    paths = {m: resolve_model(m, log=logging.getLogger(__name__).info) for m in args.models}
     runs = [(v, m) for v in args.video for m in args.models]
     bare: dict[tuple[Path, str], list[float]] = defaultdict(list)
     full: dict[tuple[Path, str], list[float]] = defaultdict(list)
@@ -247,4 +248,5 @@ if __name__ == "__main__":
     from posecoach.native import isolate_stderr
 
     isolate_stderr()  # native libraries' logging off the terminal, teardown included
+    logging.basicConfig(stream=sys.stderr, format="%(message)s", level=logging.INFO)  # after: the stderr kept
     sys.exit(main())

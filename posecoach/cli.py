@@ -2,6 +2,8 @@
 
 Expected failures (``PosecoachError``) print one line and exit with their documented code;
 Ctrl-C exits 130; anything else is reported as a bug with the versions needed to report it.
+Messages from the library (``logging``, under the ``posecoach`` logger) are printed here, alone
+on their line on stderr; stdout carries only what a command prints as its result.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import logging
 import os
 import platform
 import signal
@@ -46,6 +49,40 @@ def build_parser() -> argparse.ArgumentParser:
             raise
         module.add_parser(sub)
     return parser
+
+
+class _MessageLines(logging.Handler):
+    """Each message alone on its own line of ``sys.stderr``, as the person is meant to read it.
+    The stream is looked up per message, not kept: ``isolate_stderr`` and test runners replace
+    ``sys.stderr`` after this handler exists."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(f"{self.format(record)}\n")
+            sys.stderr.flush()
+        except Exception:  # a handler must never raise into the code that logged
+            self.handleError(record)
+
+
+def _setup_logging(args: argparse.Namespace) -> None:
+    """The one logging set-up: INFO and above from the ``posecoach`` loggers, to stderr. A
+    command's ``--quiet`` silences the loggers it names in ``quiet_loggers`` (its progress lines),
+    errors excepted. Replaces the handler of an earlier ``main`` in this process."""
+    package = logging.getLogger("posecoach")
+    for old in [h for h in package.handlers if isinstance(h, _MessageLines)]:
+        package.removeHandler(old)
+    handler = _MessageLines()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    silenced = tuple(getattr(args, "quiet_loggers", ())) if getattr(args, "quiet", False) else ()
+    if silenced:
+        def keep(record: logging.LogRecord) -> bool:
+            quiet = any(record.name == n or record.name.startswith(f"{n}.") for n in silenced)
+            return not quiet or record.levelno >= logging.ERROR
+
+        handler.addFilter(keep)
+    package.addHandler(handler)
+    package.setLevel(logging.INFO)
+    package.propagate = False  # printed once, here, whatever else the process has set up
 
 
 def _terminate_as_interrupt(signum: int, frame: object) -> None:
@@ -91,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("posecoach: stopped (Ctrl-C)\n")
         return int(ExitCode.INTERRUPTED)
     try:
+        _setup_logging(args)
         code = int(args.func(args))
         sys.stdout.flush()
         return code

@@ -9,11 +9,11 @@ without an audio device, cues are logged once as unheard and nothing else change
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from collections import deque
@@ -24,6 +24,8 @@ from pathlib import Path
 from posecoach.engine.events import FaultRaised, HoldStarted, PoseLost, RepCompleted, SetupCompleted
 from posecoach.engine.session import FrameResult
 from posecoach.spec.schema import Spec
+
+logger = logging.getLogger(__name__)
 
 ESPEAK = "espeak-ng"
 #: Words per minute: a little slower than espeak's default, for someone mid-exercise.
@@ -161,8 +163,9 @@ class Voice:
     ``spoken`` and ``dropped`` list the texts, for the session log and tests."""
 
     def __init__(self, speaker: Speaker | None, *, log: Callable[[str], None] | None = None, max_queue: int = 3) -> None:
+        """``log`` takes the one notice a voice may give (no sound card); by default this module's logger."""
         self.speaker = speaker
-        self.log = log or (lambda m: print(m, file=sys.stderr))
+        self.log = log or logger.warning
         self._queue: deque[tuple[float, Cue]] = deque()
         self._max_queue = max_queue
         self._cond = threading.Condition()
@@ -267,7 +270,7 @@ class Voice:
 def make_voice(*, mute: bool = False, wav_dir: Path | None = None,
                log: Callable[[str], None] | None = None) -> Voice:
     """The session's voice: silent when muted or when espeak-ng is not installed (said once)."""
-    log = log or (lambda m: print(m, file=sys.stderr))
+    log = log or logger.warning
     if mute:
         return Voice(None, log=log)
     program = shutil.which(ESPEAK)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from posecoach.app.build import resolve_model_arg
-from posecoach.app.pipeline import Progress, Runner, analyze_track, finish, run_frames
+from posecoach.app.pipeline import Runner, analyze_track, finish, frames_done, progress_bar, run_frames
 from posecoach.errors import ExitCode
 from posecoach.track import read_header
 from posecoach.types import Frame, PoseFrame
@@ -60,13 +60,13 @@ def analyze_video(video: Path, analysis: Runner, model: str, report_path: Path |
     track = TrackWriter(save_track, {**meta, "source": str(video), **mode}) if save_track else None
     if track is not None:
         meta["track"] = str(save_track)
-    bar = Progress(source.frame_count, progress)
+    bar = progress_bar(source.frame_count, progress)
     reason, code = None, ExitCode.OK
     looked = _Counted()
     try:
         with PoseEstimator(model_path) as estimator:
             looked.estimator = estimator
-            run_frames(analysis, source, looked, track=track, progress=bar, stride=stride)
+            run_frames(analysis, source, looked, track=track, progress=frames_done(bar), stride=stride)
     except KeyboardInterrupt:
         reason, code = "interrupted", ExitCode.INTERRUPTED
         interrupted_notice()

@@ -7,12 +7,11 @@ recorded with ``posecoach live --record`` (``read_session`` reads what it names)
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from posecoach.app.build import resolve_model_arg, stderr_log
-from posecoach.app.pipeline import Progress, Runner, run_frames
+from posecoach.app.build import resolve_model_arg
+from posecoach.app.pipeline import Runner, frames_done, progress_bar, run_frames
 from posecoach.engine.step import Step
 from posecoach.errors import TrackError, UsageError
 from posecoach.formats.errors import validate
@@ -35,8 +34,7 @@ def read_session(folder: Path) -> dict[str, Any]:
     return session
 
 
-def collect_steps(analysis: Runner, video: Path, track: Path | None, model: str,
-                  log: Callable[[str], None] | None = None) -> tuple[dict[int, Step], dict[str, Any]]:
+def collect_steps(analysis: Runner, video: Path, track: Path | None, model: str) -> tuple[dict[int, Step], dict[str, Any]]:
     """Run the engine over the whole clip first (the timeline needs the whole set): steps by frame
     index, and the report's source fields."""
     from posecoach.sources import VideoFileSource
@@ -60,12 +58,12 @@ def collect_steps(analysis: Runner, video: Path, track: Path | None, model: str,
         return steps, meta
     from posecoach.pose.estimator import PoseEstimator
 
-    model_path, meta["model"] = resolve_model_arg(model, log=log or stderr_log)
+    model_path, meta["model"] = resolve_model_arg(model)
     source = VideoFileSource(video)
-    bar = Progress(source.frame_count)
+    bar = progress_bar(source.frame_count)
     try:
         with PoseEstimator(model_path) as estimator:
-            run_frames(analysis, source, estimator, on_step=collect, progress=bar)
+            run_frames(analysis, source, estimator, on_step=collect, progress=frames_done(bar))
     finally:
         bar.close()
         source.close()
@@ -88,7 +86,8 @@ def write_annotated(analysis: Runner, video: Path, steps: dict[int, Step], repor
     overlay = Overlay(analysis.spec)
     size = (source.width, source.height + timeline.height)
     last: Step | None = None
-    bar = Progress(source.frame_count)
+    bar = progress_bar(source.frame_count)
+    advance = frames_done(bar)
     with VideoOut(output, source.fps, size) as out:
         try:
             for frame in source:
@@ -98,7 +97,7 @@ def write_annotated(analysis: Runner, video: Path, steps: dict[int, Step], repor
                 if last is not None:
                     overlay.draw(image, last, HudInfo())
                 out.write(with_strip(image, timeline.render(frame.timestamp_ms / 1000.0)))
-                bar(out.frames)
+                advance(out.frames)
         finally:
             bar.close()
             source.close()

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-import sys
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,8 @@ from typing import Any
 from posecoach.app.pipeline import Analysis, Runner
 from posecoach.spec.loader import find_spec
 from posecoach.spec.schema import Spec
+
+logger = logging.getLogger(__name__)
 
 #: A dose adjuster from the session store: (spec, limits) -> (spec, limits).
 Adjuster = Callable[[Spec, "dict[str, Any] | None"], "tuple[Spec, dict[str, Any] | None]"]
@@ -53,11 +55,6 @@ def spec_inputs(exercise: str, profile: Path | None) -> dict[str, Path | None]:
     return inputs
 
 
-def stderr_log(message: str) -> None:
-    """Progress and notices go to stderr, so stdout carries only the summary."""
-    print(message, file=sys.stderr)
-
-
 def model_label(model: str) -> str:
     """The model as a report or track header records it: a name, or the bundle's path as given
     (with ``~`` expanded), so a saved track can be matched to the model without resolving it."""
@@ -66,9 +63,10 @@ def model_label(model: str) -> str:
     return model if model in MODEL_NAMES else str(Path(model).expanduser())
 
 
-def resolve_model_arg(model: str, log: Callable[[str], None] | None = stderr_log) -> tuple[Path, str]:
+def resolve_model_arg(model: str, log: Callable[[str], None] | None = logger.info) -> tuple[Path, str]:
     """``--model`` (a name, obtained if missing, or a ``.task`` file) as (bundle path, label for
-    the report). Every command that runs the model comes through here."""
+    the report). Every command that runs the model comes through here. Obtaining a model is told
+    to ``log`` (this module's logger; None: nothing)."""
     from posecoach.pose.models import MODEL_NAMES, resolve_model
 
     path = resolve_model(model, log=log)

@@ -8,13 +8,14 @@ never falls behind the camera. Keys: q ends the set, space pauses, p is a pain s
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import os
 import queue
 import statistics
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,18 +31,22 @@ from posecoach.errors import OutputError
 from posecoach.formats.session import SessionFile
 from posecoach.pain import rating_from_keys
 from posecoach.app.demo import LIVE_HINT, SKIP_WORDS, Demo, DemoOutcome, play_demo
-from posecoach.app.pipeline import Runner, Step, mark_lost_frames
+from posecoach.app.pipeline import Runner, Sink, mark_lost_frames, run_frames
+from posecoach.engine.step import Step
 from posecoach.app.pipeline import finish as finish_analysis
 from posecoach.framing import FramingCheck
 from posecoach.render.overlay import HudInfo, Overlay
 from posecoach.render.screens import pain_screen, rating_screen, summary_screen
 from posecoach.render.video import VideoOut
-from posecoach.render.window import DisplayLost, Window, display_size
+from posecoach.errors import DisplayLost
+from posecoach.render.window import Window, display_size
 from posecoach.report import write_report
 from posecoach.routine import any_summary_text, current_section, total_reps
 from posecoach.track import TrackWriter
 from posecoach.types import Frame, PoseFrame
-from posecoach.voice import CueMaker, Voice
+from posecoach.voice import Cue, CueMaker, Voice
+
+logger = logging.getLogger(__name__)
 
 SESSION_FORMAT = "posecoach.session"
 SESSION_FILE = "session.json"
@@ -203,6 +208,8 @@ class LiveResult:
     latencies_ms: list[float] = field(default_factory=list)
     #: the report could not be written at its path (saved elsewhere: the message says where)
     write_error: OutputError | None = None
+    #: the person's pain rating (0-10) given at the end of the set, or None
+    pain_rating: int | None = None
 
     def latency_summary(self) -> dict[str, float]:
         """Median and 95th percentile of capture-to-overlay latency, in ms."""
@@ -231,17 +238,26 @@ class FpsMeter:
         self._last = None
 
 
+def fan_out(*sinks: Sink) -> Sink:
+    """One sink that hands each step to ``sinks`` in order."""
+
+    def each(frame: Frame | None, step: Step) -> None:
+        for sink in sinks:
+            sink(frame, step)
+
+    return each
+
+
 class LiveSession:
     """One live set. ``run()`` until the set ends; it returns the final report (also written)."""
 
     def __init__(self, analysis: Runner, source: LiveSource, estimator: Any, window: Window, voice: Voice, *,
                  source_meta: dict[str, Any], report_path: Path | None, recorder: Recorder | None = None,
                  summary_s: float | None = None, full_resolution: bool = False,
-                 log: Callable[[str], None] = print, floor: FloorControls | None = None,
-                 demo: Demo | None = None) -> None:
-        """``log`` takes one-line notices for the person (stderr in the command); ``floor``: the
-        hands-free controls, talk-through and pain rating (``posecoach.control.floor``); ``demo``:
-        a demonstration clip played before the set (``posecoach.app.demo``), skippable."""
+                 floor: FloorControls | None = None, demo: Demo | None = None) -> None:
+        """``floor``: the hands-free controls, talk-through and pain rating
+        (``posecoach.control.floor``); ``demo``: a demonstration clip played before the set
+        (``posecoach.app.demo``), skippable. Notices for the person go to this module's logger."""
         self.analysis = analysis
         self.spec = analysis.spec
         self.source = source
@@ -256,13 +272,15 @@ class LiveSession:
         self.recorder = recorder
         self.summary_s = summary_s
         self.full_resolution = full_resolution  # the model sees the source's own pixels (as analyze does)
-        self.log = log
         self.floor = floor
         self.fps = FpsMeter()
         self.paused = False
         self.latencies_ms: list[float] = []
         self.frames = 0
         self._last_step: Step | None = None
+        self._pending: tuple[Captured, np.ndarray]  # the frame the sinks are handling, and its picture
+        self._info = HudInfo()
+        self._ended = "completed"  # why the frames stopped coming
         self._last_image: np.ndarray | None = None
         self._size = display_size(source.width, source.height)
         self._told_recording = False
@@ -311,7 +329,7 @@ class LiveSession:
         if listener is not None:
             listener.start()  # early, so the word is heard; the set's begin() leaves it running
         if self.window.interactive:
-            self.log(f"posecoach: showing how {self.spec.name} is done; {LIVE_HINT}")
+            logger.info(f"posecoach: showing how {self.spec.name} is done; {LIVE_HINT}")
         self.demo_outcome = play_demo(self.window, self.demo, self.spec, size=self._size, hint=LIVE_HINT,
                                       paced=self.window.interactive,
                                       heard=(lambda: self._demo_word(listener)) if listener is not None else None)
@@ -325,12 +343,25 @@ class LiveSession:
     def _demo_word(self, listener: Any) -> str | None:
         """A skip word heard during the demonstration (other commands mean nothing yet: no set runs)."""
         for item in listener.poll():
-            phrase = item.heard.phrase
+            phrase: str = item.heard.phrase
             if phrase in SKIP_WORDS and not self.voice.saying(phrase, item.at):
                 return phrase
         return None
 
     def _loop(self) -> str:
+        """The one loop (``run_frames``) over the camera's frames, with this session's sinks; the
+        frames' generator handles keys and pauses between frames and says why the set ended."""
+        self._ended = "completed"
+        run_frames(self.analysis, self._frames(), self.estimator,
+                   on_step=fan_out(self._display, self._speak, self._control, self._record))
+        return self._ended
+
+    def _frames(self) -> Iterator[Frame]:
+        """The frames the model is to see, taken from the source on the calling (the window's)
+        thread, so every picture is shown and every key read in the same order as the frames."""
+        self._ended = yield from self._take_frames()
+
+    def _take_frames(self) -> Generator[Frame, None, str]:
         while True:
             if self.paused:
                 key = self.window.key(30, t_s=self._t())
@@ -351,7 +382,7 @@ class LiveSession:
                     return "camera_lost" if self.source.lost else "completed"
                 key = self.window.key(1, t_s=self._t())  # keep the window responsive while waiting
             else:
-                self._process(captured)
+                yield self._to_model(captured)  # the sinks have shown, said and saved it when this returns
                 key = self.window.key(1, t_s=self._t())
                 if self._routine_done():
                     return "completed"
@@ -373,7 +404,7 @@ class LiveSession:
         self.cues = CueMaker(self.spec)
         self.overlay = Overlay(self.spec)
         self.framing = FramingCheck(self.spec)
-        self.voice.say(f"Next: {self.spec.name}")
+        self.voice.say(Cue(f"Next: {self.spec.name}"))
         self.voice.say(self.cues.start_cue())
         if self.floor is not None:
             self.floor.switch(self.spec)
@@ -384,36 +415,53 @@ class LiveSession:
     def _t(self) -> float | None:
         return self._last_step.result.t_s if self._last_step is not None else None
 
-    def _process(self, captured: Captured) -> None:
+    def _to_model(self, captured: Captured) -> Frame:
+        """The frame as the model gets it; the sinks find the capture and the picture to show in
+        ``_pending``."""
         frame = captured.frame
         image = self._display_image(frame.image)
+        self._pending = (captured, image)
         # the model gets the picture at display size: a 1080x1920 phone clip costs several times a
         # webcam frame to convert and crop, and the landmarks are normalised, so they do not change
         small = image is not frame.image and not self.full_resolution
-        seen = Frame(frame.index, frame.timestamp_ms, image) if small else frame
-        step = self.analysis.step_pose(self.estimator.process(seen))
+        return Frame(frame.index, frame.timestamp_ms, image) if small else frame
+
+    # -- the sinks, in the order they run: the person sees the frame first; speaking and saving come after
+    def _display(self, seen: Frame | None, step: Step) -> None:
+        """The overlay on the picture, in the window."""
+        captured, image = self._pending
         if self.analysis.exercise_changed:  # a routine moved to its next exercise
             self._switch_exercise()
         self.frames += 1
         info = self._hud(step)
+        self._info = info
         shown = self.overlay.draw(image.copy(), step, info)
         self.latencies_ms.append((time.monotonic() - captured.captured_at) * 1000.0)
         self.window.show(shown)
         self._last_step, self._last_image = step, image
-        # the person sees the frame first; saving and speaking come after
+
+    def _speak(self, seen: Frame | None, step: Step) -> None:
+        """The voice cues this frame calls for."""
         for cue in self.cues.frame(step.result):
             self.voice.say(cue)
+
+    def _control(self, seen: Frame | None, step: Step) -> None:
+        """The hands-free controls watch the pose (gestures, talk-through)."""
         if self.floor is not None:
-            self.floor.frame(step.raw, step.result, info.framing)
-        if self.recorder is not None:
-            self.recorder.write(frame, step.raw, image)
-            self.recorder.checkpoint(self.analysis, self.meta)
-            if self.recorder.failed is not None and not self._told_recording:
-                self._told_recording = True
-                self.log(f"posecoach: recording stopped at {step.result.t_s:.1f} s ({self.recorder.failed}); "
-                         f"coaching goes on, and the report is written at the end")
-        else:
+            self.floor.frame(step.raw, step.result, self._info.framing)
+
+    def _record(self, seen: Frame | None, step: Step) -> None:
+        """The session folder (or, without one, the report kept on disk)."""
+        if self.recorder is None:
             self._save_progress()
+            return
+        captured, image = self._pending
+        self.recorder.write(captured.frame, step.raw, image)
+        self.recorder.checkpoint(self.analysis, self.meta)
+        if self.recorder.failed is not None and not self._told_recording:
+            self._told_recording = True
+            logger.warning(f"posecoach: recording stopped at {step.result.t_s:.1f} s ({self.recorder.failed}); "
+                        f"coaching goes on, and the report is written at the end")
 
     def _save_progress(self) -> None:
         """Without a recording, the report on disk is still kept at most ``CHECKPOINT_S`` old (a
@@ -463,9 +511,9 @@ class LiveSession:
             self.recorder.close()
             if self.recorder.failed and not self._told_recording:
                 self._told_recording = True
-                self.log(f"posecoach: the recording stopped early ({self.recorder.failed}); the report is written at the end")
+                logger.warning(f"posecoach: the recording stopped early ({self.recorder.failed}); the report is written at the end")
             elif self.recorder.encode_error and not self.recorder.failed:
-                self.log(f"posecoach: the video recording stopped early ({self.recorder.encode_error}); "
+                logger.warning(f"posecoach: the video recording stopped early ({self.recorder.encode_error}); "
                          f"the track and report in {self.recorder.folder} are complete")
 
     def _finish(self, reason: str) -> LiveResult:
@@ -494,7 +542,8 @@ class LiveSession:
             self.voice.say(self.cues.end_cue(total_reps(report)))
         self._show_end(report, reason)
         self.voice.close()
-        return LiveResult(report, reason, self.frames, self.source.dropped, self.latencies_ms, write_error)
+        return LiveResult(report, reason, self.frames, self.source.dropped, self.latencies_ms, write_error,
+                          self.pain_rating)
 
     def _floor_finish(self, report: dict[str, Any], reason: str) -> dict[str, Any]:
         """How to get up, the pain rating, and the control events: added to the report, rewritten."""
@@ -550,3 +599,67 @@ def session_meta(exercise: str, profile: Path | None, model: str, source: dict[s
         "source": source,
         "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """How a live set is to run: the ``live`` command's options, already checked."""
+
+    exercise: str  # as given (an id, a spec file or routine:NAME), recorded in a session folder
+    profile: Path | None
+    model: str  # --model: a name or a .task file
+    report_path: Path | None
+    camera: int | str = 0
+    source: Path | None = None  # a video played as if live, instead of the camera
+    no_drop: bool = False  # with source: every frame, full resolution, as fast as possible
+    record: Path | None = None  # the session folder (it exists and holds no session yet)
+    headless: bool = False
+    keys: Sequence[tuple[float, str]] = ()  # headless only: (video time, key) to press
+    mute: bool = False
+    voice_wav: Path | None = None
+    summary_s: float | None = None
+    demo: Demo | None = None  # the demonstration played before the set (``app.demo.find_demo``)
+
+
+#: Builds the hands-free controls of a session around its voice (``control.cli.make_floor``).
+FloorFactory = Callable[[Voice], FloorControls]
+
+
+def run_live(analysis: Runner, options: LiveOptions, make_floor: FloorFactory | None = None) -> LiveResult:
+    """Coach one set live: open the source (camera or file), the window (or a headless one), the
+    voice, the recording and the model, run the session, and close them all. The report is
+    written at ``options.report_path`` whatever ends the set (a crash included)."""
+    from posecoach.app.build import resolve_model_arg
+    from posecoach.pose.estimator import PoseEstimator
+    from posecoach.render.window import CvWindow, HeadlessWindow
+    from posecoach.sources.camera import CameraSource, PacedFileSource, SequentialFileSource
+    from posecoach.voice import make_voice
+
+    model_path, model = resolve_model_arg(options.model)
+    source: LiveSource
+    if options.source is not None:
+        source = SequentialFileSource(options.source) if options.no_drop else PacedFileSource(options.source)
+    else:
+        source = CameraSource(options.camera)
+    meta = {**source.describe(), "model": model}
+    recorder = None
+    started = False
+    try:
+        if options.record is not None:
+            recorder = Recorder(options.record, session_meta(options.exercise, options.profile, model, source.describe()),
+                                source.fps, display_size(source.width, source.height))
+            meta["recording"] = str(options.record)
+        window: Window = HeadlessWindow(options.keys) if options.headless else CvWindow(f"posecoach - {analysis.spec.name}")
+        voice = make_voice(mute=options.mute, wav_dir=options.voice_wav)
+        floor = make_floor(voice) if make_floor is not None else None
+        with PoseEstimator(model_path) as estimator:
+            session = LiveSession(analysis, source, estimator, window, voice, source_meta=meta,
+                                  report_path=options.report_path, recorder=recorder, summary_s=options.summary_s,
+                                  full_resolution=options.no_drop, floor=floor, demo=options.demo)
+            started = True  # from here the session closes the camera and the recording itself
+            return session.run()
+    finally:
+        if not started:
+            source.close()
+            if recorder is not None:
+                recorder.close()

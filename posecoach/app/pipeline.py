@@ -7,10 +7,9 @@ they all produce the same events for the same input.
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -25,6 +24,9 @@ from posecoach.report import build_report, save_report
 from posecoach.spec.schema import Spec
 from posecoach.track import TrackWriter, read_frames, read_header
 from posecoach.types import Frame, PoseFrame
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 TRACK_DIGITS = 5
 
@@ -102,33 +104,22 @@ class Analysis:
         return build_report(self.spec, self.session, source, limits=self.limits)
 
 
-class Progress:
-    """A one-line progress display on stderr (only when it is a terminal)."""
+def progress_bar(total: int, enabled: bool | None = None) -> tqdm[None]:
+    """A one-line progress display on stderr: frames done (of ``total``, 0 when unknown), frames
+    per second and the time left. By default shown only when stderr is a terminal, so a pipe or a
+    log file gets nothing. Close it when done."""
+    from tqdm import tqdm  # late: only the commands that read a video need it
 
-    def __init__(self, total: int, enabled: bool | None = None) -> None:
-        self.total = total
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self._t0 = time.monotonic()
-        self._last = 0.0
+    show = sys.stderr.isatty() if enabled is None else enabled
+    fmt = ("  {n_fmt}/{total_fmt} frames ({percentage:.0f}%), {rate_noinv_fmt}, {remaining} left " if total
+           else "  {n_fmt} frames, {rate_noinv_fmt} ")
+    return tqdm(total=total or None, file=sys.stderr, disable=not show, bar_format=fmt, unit=" frames",
+                mininterval=0.25)
 
-    def __call__(self, done: int) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if now - self._last < 0.25 and done < self.total:
-            return
-        self._last = now
-        fps = done / max(now - self._t0, 1e-6)
-        if self.total:
-            eta = (self.total - done) / max(fps, 1e-6)
-            sys.stderr.write(f"\r  {done}/{self.total} frames ({100 * done / self.total:.0f}%), {fps:.0f} fps, {eta:.0f} s left ")
-        else:
-            sys.stderr.write(f"\r  {done} frames, {fps:.0f} fps ")
-        sys.stderr.flush()
 
-    def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\n")
+def frames_done(bar: tqdm[None]) -> Callable[[int], None]:
+    """The ``progress`` callback of ``run_frames`` (frames done so far) moving ``bar`` on."""
+    return lambda done: None if bar.disable else bar.update(done - bar.n)
 
 
 class Estimator(Protocol):
@@ -143,7 +134,7 @@ Sink = Callable[["Frame | None", Step], None]
 
 
 def run_frames(
-    analysis: Runner,
+    analysis: Runner | None,
     frames: Iterable[Frame] | Iterable[PoseFrame],
     estimator: Estimator | None,
     *,
@@ -161,7 +152,9 @@ def run_frames(
     each analysed frame how many frames to move on. The frames passed over are never converted
     nor given to the model; the engine gets a pose for each of them, at its own time, filled in
     between the analysed frames around it (``engine.stride.fill_between``), so every frame is
-    still counted and timed. Sinks see those steps with frame None."""
+    still counted and timed. Sinks see those steps with frame None.
+
+    With no engine (``analysis`` None) the poses only go to ``track``, as a saved track stores them."""
     skip = 1
     items: Iterable[tuple[list[tuple[int, int]], Frame | PoseFrame | None]]
     if stride is not None:
@@ -184,6 +177,15 @@ def run_frames(
             raise TypeError("run_frames: video frames need an estimator")
         else:
             frame, raw = item, estimator.process(item)
+        if analysis is None:  # no engine: the poses go to the track as it stores them
+            if stride is not None:
+                raise TypeError("run_frames: a frame stride needs an engine to steer it")
+            if track is not None:
+                track.write(quantize(raw))
+            n += 1
+            if progress is not None:
+                progress(n)
+            continue
         steps = [_step(analysis, None, pose, track, on_step) for pose in fill_between(last, raw, passed)]
         n += len(passed)
         if item is None:

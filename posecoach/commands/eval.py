@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import sys
 from pathlib import Path
 
 from posecoach import jsonio
@@ -37,7 +36,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="print only the tables")
     add_model_argument(p)
     add_every_frame_argument(p)
-    p.set_defaults(func=run)
+    # --quiet: no progress lines from the evaluation (the cli leaves them out)
+    p.set_defaults(func=run, quiet_loggers=("posecoach.evaluation",))
 
 
 def _command_line(args: argparse.Namespace) -> str:
@@ -66,8 +66,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--only {' '.join(args.only)}: no clip in the manifest matches")
     if args.specs is not None and not args.specs.is_dir():
         raise UsageError(f"--specs {args.specs}: not a folder of spec files")
-    log = None if args.quiet else (lambda m: print(m, file=sys.stderr))
-    scores = evaluate_clips(labels, tracks_dir=args.tracks, model=args.model, specs_folder=args.specs, log=log,
+    scores = evaluate_clips(labels, tracks_dir=args.tracks, model=args.model, specs_folder=args.specs,
                             every_frame=args.every_frame)
     summary = summarize(scores)
     command = _command_line(args)

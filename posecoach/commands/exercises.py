@@ -10,6 +10,7 @@ window, with the exercise's name and key form points over it (any key closes it)
 from __future__ import annotations
 
 import argparse
+import logging
 import re
 import textwrap
 
@@ -142,11 +143,10 @@ def show_demo(spec: Spec) -> None:
     import os
     import sys
 
-    from posecoach.app.build import stderr_log
     from posecoach.app.demo import obtain_demo, play_demo
     from posecoach.render.window import ENV_HEADLESS, CvWindow, headless_requested
 
-    demo = obtain_demo(spec.id, log=stderr_log)
+    demo = obtain_demo(spec.id, log=logging.getLogger(__name__).info)
     print(f"\nDemonstration: {demo.video}")
     if headless_requested():
         raise CameraError(f"no window in the offscreen mode ({ENV_HEADLESS}=1); the demonstration clip is {demo.video}")

@@ -15,11 +15,11 @@ skips it (listed in the report's events as skip_demo); --no-demo leaves it out.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from posecoach.app.build import make_analysis, resolve_model_arg, spec_inputs, stderr_log
+from posecoach.app.build import make_analysis, spec_inputs
 from posecoach.commands.analyze import add_model_argument
 from posecoach.control import cli as floor_cli
 from posecoach.errors import CameraError, ExitCode, UsageError
@@ -28,6 +28,8 @@ from posecoach.store.hook import add_store_arguments, dose_adjuster, record_sess
 
 if TYPE_CHECKING:
     from posecoach.app.demo import Demo
+
+logger = logging.getLogger(__name__)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -71,7 +73,7 @@ def _camera(text: str) -> int | str:
     return int(text) if text.isdigit() else text
 
 
-def _demo(args: argparse.Namespace, exercise_id: str, headless: bool, log: Callable[[str], None]) -> Demo | None:
+def _demo(args: argparse.Namespace, exercise_id: str, headless: bool) -> Demo | None:
     """The demonstration to show before the set, or None. By default only for a person at a
     camera: a ``--source`` video is a recording, and offscreen nobody watches."""
     from posecoach.app.demo import WITHOUT_DEMO, find_demo
@@ -82,7 +84,7 @@ def _demo(args: argparse.Namespace, exercise_id: str, headless: bool, log: Calla
     demo = find_demo(exercise_id)
     if demo is None and args.demo:
         why = WITHOUT_DEMO.get(exercise_id, "no clip is installed; 'posecoach exercises show ID --demo' renders one")
-        log(f"posecoach: no demonstration of {exercise_id} ({why}); the set starts without one")
+        logger.warning(f"posecoach: no demonstration of {exercise_id} ({why}); the set starts without one")
     return demo
 
 
@@ -114,19 +116,8 @@ def _check_outputs(args: argparse.Namespace, report_path: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posecoach.sources.camera import CameraSource, PacedFileSource, SequentialFileSource
-    from posecoach.app.live import LiveSession, Recorder, session_meta
-    from posecoach.pose.estimator import PoseEstimator
-    from posecoach.render.window import (
-        CvWindow,
-        HeadlessWindow,
-        Window,
-        check_display,
-        display_size,
-        headless_requested,
-        parse_key_script,
-    )
-    from posecoach.voice import make_voice
+    from posecoach.app.live import LiveOptions, run_live
+    from posecoach.render.window import check_display, headless_requested, parse_key_script
 
     if args.no_drop and args.source is None:
         raise UsageError("--no-drop needs --source VIDEO: a camera cannot wait for the coach")
@@ -152,37 +143,13 @@ def run(args: argparse.Namespace) -> int:
     analysis = make_analysis(args.exercise, args.profile, dose_adjuster(args))
     report_path = _default_report(args, analysis.spec.id)
     _check_outputs(args, report_path)
-    log = stderr_log
-    model_path, model = resolve_model_arg(args.model, log=log)
-    if args.source is not None:
-        source = SequentialFileSource(args.source) if args.no_drop else PacedFileSource(args.source)
-    else:
-        source = CameraSource(args.camera)
-    meta = {**source.describe(), "model": model}
-    recorder = None
-    started = False
-    try:
-        if args.record is not None:
-            recorder = Recorder(args.record, session_meta(args.exercise, args.profile, model, source.describe()),
-                                source.fps, display_size(source.width, source.height))
-            meta["recording"] = str(args.record)
-        window: Window = HeadlessWindow(script) if headless else CvWindow(f"posecoach - {analysis.spec.name}")
-        voice = make_voice(mute=args.mute, wav_dir=args.voice_wav, log=log)
-        floor = floor_cli.make_floor(args, voice, log)
-        demo = _demo(args, analysis.spec.id, headless, log)
-        with PoseEstimator(model_path) as estimator:
-            session = LiveSession(analysis, source, estimator, window, voice, source_meta=meta,
-                                  report_path=report_path, recorder=recorder, summary_s=args.summary_s,
-                                  full_resolution=args.no_drop, log=log, floor=floor, demo=demo)
-            started = True  # from here the session closes the camera and the recording itself
-            result = session.run()
-    finally:
-        if not started:
-            source.close()
-            if recorder is not None:
-                recorder.close()
+    options = LiveOptions(args.exercise, args.profile, args.model, report_path, camera=args.camera, source=args.source,
+                          no_drop=args.no_drop, record=args.record, headless=headless, keys=script, mute=args.mute,
+                          voice_wav=args.voice_wav, summary_s=args.summary_s,
+                          demo=_demo(args, analysis.spec.id, headless))
+    result = run_live(analysis, options, lambda voice: floor_cli.make_floor(args, voice))
     report = result.report
-    record_session(args, report, report_path, kind="live", pain_rating=session.pain_rating)
+    record_session(args, report, report_path, kind="live", pain_rating=result.pain_rating)
     if not args.quiet:
         print(any_summary_text(report))
         lat = result.latency_summary()
@@ -190,8 +157,8 @@ def run(args: argparse.Namespace) -> int:
               f"latency median {lat['median_ms']:.0f} ms, 95th percentile {lat['p95_ms']:.0f} ms")
         if result.write_error is None:
             print(f"  report: {report_path}")
-        if session.pain_rating is not None:
-            print(f"  pain after the set: {session.pain_rating}/10")
+        if result.pain_rating is not None:
+            print(f"  pain after the set: {result.pain_rating}/10")
         if current_section(report).get("pain_stop"):
             print(f"  {current_section(report)['pain_stop']['advice']}")
     if result.write_error is not None:

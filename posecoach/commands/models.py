@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
+import logging
 
 from posecoach.errors import ExitCode
+
+logger = logging.getLogger(__name__)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -19,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     from posecoach.pose.models import MODEL_NAMES, describe_sources, fetch_all
 
     if args.fetch is not None:
-        paths = fetch_all(args.fetch or MODEL_NAMES, log=lambda m: print(m, file=sys.stderr))
+        paths = fetch_all(args.fetch or MODEL_NAMES, log=logger.info)  # where each one comes from, as it is obtained
         for name, path in paths.items():
             print(f"{name}: {path}")
         return int(ExitCode.OK)

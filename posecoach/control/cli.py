@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 
 from posecoach.control.floor import FloorControls
@@ -35,12 +34,12 @@ def check_arguments(args: argparse.Namespace) -> None:
         read_wav(args.microphone)  # a missing or unreadable file is a one-line error now, not mid-set
 
 
-def make_floor(args: argparse.Namespace, voice: Voice, log: Callable[[str], None]) -> FloorControls:
+def make_floor(args: argparse.Namespace, voice: Voice) -> FloorControls:
     """The session's hands-free controls. Offscreen (``--headless``), the microphone is opened
     only when ``--microphone FILE`` names one: that mode runs tests and demos, with nobody there."""
     from posecoach.render.window import headless_requested
 
     listen = not args.no_listen and (args.microphone is not None or not headless_requested(args.headless))
-    listener = open_listener(args.microphone, log=log) if listen else None
+    listener = open_listener(args.microphone) if listen else None
     return FloorControls(voice, listener=listener, gestures=None if args.no_gestures else GestureDetector(),
-                         talk_through=args.talk_through, ask_rating=not args.no_pain_rating, log=log)
+                         talk_through=args.talk_through, ask_rating=not args.no_pain_rating)

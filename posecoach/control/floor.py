@@ -13,6 +13,7 @@ report as ``"pain_rating": {"value": N, "t_s": T, "by": "key" | "voice"}``.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from posecoach.spec.schema import Spec
 from posecoach.talk import TalkThrough
 from posecoach.types import Frame, PoseFrame
 from posecoach.voice import Cue, Voice
+
+logger = logging.getLogger(__name__)
 
 #: New keys, listed in the events as the spoken and gestured controls are (the old keys, q, space,
 #: p and n, are not: their report stays as it was).
@@ -51,13 +54,12 @@ class FloorControls:
     """Hands-free controls of one live session; every part is optional (``None`` = off)."""
 
     def __init__(self, voice: Voice, *, listener: Listener | None = None, gestures: GestureDetector | None = None,
-                 talk_through: bool = True, ask_rating: bool = True, log: Callable[[str], None] = print) -> None:
+                 talk_through: bool = True, ask_rating: bool = True) -> None:
         self.voice = voice
         self.listener = listener
         self.gestures = gestures
         self.talk_through = talk_through and voice.enabled
         self.ask_rating = ask_rating
-        self.log = log
         self.talk: TalkThrough | None = None
         self.events: list[dict[str, Any]] = []
         self.pain_rating: dict[str, Any] | None = None
@@ -152,7 +154,7 @@ class FloorControls:
             return
         if self.listener.error and not self._listener_error_said:
             self._listener_error_said = True
-            self.log(f"posecoach: voice commands stopped ({self.listener.error}); keys and gestures still work")
+            logger.warning(f"posecoach: voice commands stopped ({self.listener.error}); keys and gestures still work")
         for item in self.listener.poll():
             phrase = item.heard.phrase
             if self.voice.saying(phrase, item.at):

@@ -5,10 +5,10 @@ file played in real time (``--microphone FILE.wav``, as ``--source`` plays a vid
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +16,8 @@ import numpy as np
 
 from posecoach.control.audio import RATE, load_16k
 from posecoach.control.speech import COMMAND_SEARCH, Heard, Spotter, pocketsphinx_available
+
+logger = logging.getLogger(__name__)
 
 CHUNK_S = 0.1
 
@@ -188,19 +190,19 @@ class Listener:
         self.mic.close()
 
 
-def open_listener(path: Path | None, *, log: Callable[[str], None]) -> Listener | None:
+def open_listener(path: Path | None) -> Listener | None:
     """The session's listener: from ``path`` (a WAV file) or the default microphone; None, said in
     one line, when there is no recogniser or no microphone (keys and gestures still work).
     A bad ``path`` raises ``UsageError``."""
     if not pocketsphinx_available():
-        log("posecoach: voice commands are off: pocketsphinx is not installed (pip install pocketsphinx); "
-            "keys and gestures still work")
+        logger.warning("posecoach: voice commands are off: pocketsphinx is not installed (pip install pocketsphinx); "
+                       "keys and gestures still work")
         return None
     if path is not None:
         return Listener(FileMicrophone(path))
     try:
         mic = DeviceMicrophone()
     except OSError as exc:
-        log(f"posecoach: no microphone ({exc}): voice commands are off; keys and gestures still work")
+        logger.warning(f"posecoach: no microphone ({exc}): voice commands are off; keys and gestures still work")
         return None
     return Listener(mic)

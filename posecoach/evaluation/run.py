@@ -5,25 +5,28 @@ run writes them (the pose model runs once per clip), later runs re-run only the 
 so re-scoring a spec change takes seconds. A track is reused only if it was made with the same
 model from the same video (the same path, or the same file name if the video it names has moved),
 and is newer than the video; otherwise it is made again.
+
+Progress (one line per clip) goes to this module's logger at INFO, a clip that fails at WARNING.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from posecoach.errors import PosecoachError, TrackError
 from posecoach.evaluation.score import ClipLabel, ClipScore, ManifestError, score_clip
 from posecoach.app.build import model_label, resolve_model_arg
-from posecoach.app.pipeline import Analysis, analyze_track, finish
+from posecoach.app.pipeline import Analysis, analyze_track, finish, run_frames
 from posecoach.spec.loader import exercise_ids, find_spec, specs_dir
 from posecoach.track import read_header
 
-Log = Callable[[str], None]
+logger = logging.getLogger(__name__)
 
 
 def track_path(tracks_dir: Path, label: ClipLabel) -> Path:
@@ -63,7 +66,7 @@ def check_unique_stems(labels: Sequence[ClipLabel]) -> None:
 
 
 def run_clip(label: ClipLabel, analysis: Analysis, *, tracks_dir: Path | None, model: str,
-             log: Log | None = None, every_frame: bool = True) -> tuple[dict[str, Any], str]:
+             every_frame: bool = True) -> tuple[dict[str, Any], str]:
     """The posecoach report of one clip and where its landmarks came from ("track" or "video")."""
     from posecoach.app.analyze import analyze_video
     from posecoach.errors import ExitCode
@@ -75,8 +78,8 @@ def run_clip(label: ClipLabel, analysis: Analysis, *, tracks_dir: Path | None, m
             header = analyze_track(saved, analysis)
             source = {"track": str(saved), "video": header.get("source"), "model": header.get("model")}
             return finish(analysis, source, None), "track"
-        if saved.exists() and log is not None:
-            log(f"posecoach: {saved}: {why}; making it again")
+        if saved.exists():
+            logger.info(f"posecoach: {saved}: {why}; making it again")
     partial = saved.with_name(f".{saved.name}.partial") if saved is not None else None
     try:
         report, code = analyze_video(label.path, analysis, model, None, partial, progress=False,
@@ -94,7 +97,6 @@ def run_clip(label: ClipLabel, analysis: Analysis, *, tracks_dir: Path | None, m
 def save_track_only(label: ClipLabel, path: Path, model: str) -> None:
     """Run the pose model over a clip and save its track, with no exercise engine (for clips
     whose exercise has no spec yet: once one is written, scoring it needs no model run)."""
-    from posecoach.app.pipeline import quantize
     from posecoach.pose.estimator import PoseEstimator
     from posecoach.sources import VideoFileSource
     from posecoach.track import TrackWriter
@@ -105,8 +107,7 @@ def save_track_only(label: ClipLabel, path: Path, model: str) -> None:
     partial = path.with_name(f".{path.name}.partial")
     try:
         with PoseEstimator(resolve_model_arg(model, log=None)[0]) as estimator, TrackWriter(partial, header) as writer:
-            for frame in source:
-                writer.write(quantize(estimator.process(frame)))
+            run_frames(None, source, estimator, track=writer)
         os.replace(partial, path)
     finally:
         source.close()
@@ -114,8 +115,7 @@ def save_track_only(label: ClipLabel, path: Path, model: str) -> None:
 
 
 def evaluate_clips(labels: Sequence[ClipLabel], *, tracks_dir: Path | None = None, model: str = "full",
-                   specs_folder: Path | None = None, log: Log | None = None,
-                   every_frame: bool = True) -> list[ClipScore]:
+                   specs_folder: Path | None = None, every_frame: bool = True) -> list[ClipScore]:
     """Analyse and score every clip. Clips whose exercise has no spec are marked "no spec"; a
     clip that fails (unreadable video, invalid spec) is marked "error" and the rest go on.
     A missing pose model (``ModelError``) stops everything, as every clip would fail."""
@@ -142,19 +142,17 @@ def evaluate_clips(labels: Sequence[ClipLabel], *, tracks_dir: Path | None = Non
         try:
             spec = find_spec(label.exercise, folder)
             analysis = Analysis(spec)
-            report, source = run_clip(label, analysis, tracks_dir=tracks_dir, model=model, log=log,
+            report, source = run_clip(label, analysis, tracks_dir=tracks_dir, model=model,
                                       every_frame=every_frame)
         except ModelError:
             raise
         except PosecoachError as exc:  # e.g. an unreadable video or an invalid spec
             scores.append(ClipScore(label, status="error", message=str(exc)))
-            if log is not None:
-                log(f"posecoach: {label.file}: {exc}")
+            logger.warning(f"posecoach: {label.file}: {exc}")
             continue
         times_holds = spec.hold_target_s is not None
         score = score_clip(label, report, source=source, seconds=time.perf_counter() - t0, times_holds=times_holds)
         scores.append(score)
-        if log is not None:
-            log(f"  {label.file}: {score.counted} reps (labelled {label.reps}), from {source}, "
-                f"{score.seconds:.1f} s")
+        logger.info(f"  {label.file}: {score.counted} reps (labelled {label.reps}), from {source}, "
+                    f"{score.seconds:.1f} s")
     return scores
