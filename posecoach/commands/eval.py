@@ -3,7 +3,10 @@
 Prints a table per clip and the totals (exact count rate, relative MAE, off-by-one accuracy, hold
 error, fault precision and recall, share of frames with a pose); see ``posecoach.evaluation.score`` for
 the definitions. With ``--tracks DIR`` the landmarks are saved on the first run and reused after,
-so re-scoring a spec change does not run the pose model again.
+so re-scoring a spec change does not run the pose model again. Each rule (exercise and fault id)
+also gets its own row: false alarms per minute of correct movement and recall per severity, with
+the clips and minutes behind them; ``--measured FILE --label-set ID`` records those figures for
+``posecoach exercises show`` (the library's file is ``exercise_specs/measured.json``).
 """
 
 from __future__ import annotations
