@@ -3,7 +3,10 @@
 Prints a table per clip and the totals (exact count rate, relative MAE, off-by-one accuracy, hold
 error, fault precision and recall, share of frames with a pose); see ``posecoach.evaluation.score`` for
 the definitions. With ``--tracks DIR`` the landmarks are saved on the first run and reused after,
-so re-scoring a spec change does not run the pose model again.
+so re-scoring a spec change does not run the pose model again. Each rule (exercise and fault id)
+also gets its own row: false alarms per minute of correct movement and recall per severity, with
+the clips and minutes behind them; ``--measured FILE --label-set ID`` records those figures for
+``posecoach exercises show`` (the library's file is ``exercise_specs/measured.json``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from posecoach.errors import ExitCode, UsageError
 from posecoach.evaluation.score import load_manifest, summarize
 from posecoach.evaluation.report import markdown, to_json
 from posecoach.evaluation.run import evaluate_clips
+from posecoach.evaluation.measured import LABEL_SETS, set_figures, write_measured
+from posecoach.spec.loader import specs_dir
 from posecoach.outputs import check_outputs
 
 
@@ -33,6 +38,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="evaluate only clips whose file path contains TEXT or whose exercise is TEXT (repeatable)")
     p.add_argument("--markdown", type=Path, metavar="OUT.md", help="also write the tables as Markdown")
     p.add_argument("--json", type=Path, metavar="OUT.json", help="also write the results as JSON")
+    p.add_argument("--measured", type=Path, metavar="FILE.json",
+                   help="also record the per-rule figures in FILE (the library's is exercise_specs/measured.json), "
+                        "in place of that label set's earlier ones; needs --label-set")
+    p.add_argument("--label-set", choices=list(LABEL_SETS), metavar="ID",
+                   help=f"what the clips are, for --measured: {', '.join(LABEL_SETS)}")
     p.add_argument("--quiet", "-q", action="store_true", help="print only the tables")
     add_model_argument(p)
     add_every_frame_argument(p)
@@ -48,6 +58,8 @@ def _command_line(args: argparse.Namespace) -> str:
             parts += [flag, str(value)]
     for text in args.only:
         parts += ["--only", text]
+    if args.measured is not None:
+        parts += ["--measured", str(args.measured), "--label-set", str(args.label_set)]
     if args.model != "full":
         parts += ["--model", args.model]
     if not args.every_frame:
@@ -58,7 +70,9 @@ def _command_line(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     # the label files are precious: no output may overwrite one, and each must be writable
     check_outputs({f"manifest {i + 1}": m for i, m in enumerate(args.manifest) if not m.is_dir()},
-                  {"--json": args.json, "--markdown": args.markdown})
+                  {"--json": args.json, "--markdown": args.markdown, "--measured": args.measured})
+    if (args.measured is None) != (args.label_set is None):
+        raise UsageError("--measured and --label-set go together: the figures must say which clips they are from")
     labels = load_manifest(args.manifest)
     if args.only:
         labels = [lab for lab in labels if any(t in lab.file or t == lab.exercise for t in args.only)]
@@ -78,4 +92,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(jsonio.dumps(to_json(scores, summary, command), indent=2) + "\n", encoding="utf-8")
+    if args.measured is not None:
+        entry = set_figures(args.label_set, scores, summary, command=command, specs_folder=args.specs or specs_dir())
+        write_measured(args.measured, entry)
     return int(ExitCode.INPUT if summary["errors"] else ExitCode.OK)

@@ -15,6 +15,7 @@ import re
 import textwrap
 
 from posecoach.errors import CameraError, ExitCode, SpecError
+from posecoach.evaluation.measured import measured_lines
 from posecoach.spec.loader import exercise_ids, find_spec, specs_dir
 from posecoach.spec.schema import Spec
 
@@ -112,6 +113,7 @@ def show_text(spec: Spec) -> str:
         lines.append(f"  - short_hold: holding the end position for less than about {spec.hold_target_s:g} s")
     if spec.bounce is not None:
         lines.append(f"  - bouncing: \"{spec.bounce.message}\"")
+    lines += measured_lines(spec)
     lines.append("Always: stop at once if it hurts (pain stop), and ask your therapist before going on.")
     return "\n".join(lines)
 

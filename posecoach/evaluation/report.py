@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from posecoach.evaluation.rules import RULE_COLUMNS, RULE_DEFINITIONS, rule_rows
 from posecoach.evaluation.score import DEFINITIONS, ClipScore, clip_json
 
 CLIP_COLUMNS = ["clip", "exercise", "reps (true)", "counted", "per side (true)", "per side (counted)",
@@ -101,6 +102,9 @@ def markdown(scores: Sequence[ClipScore], summary: dict[str, Any], command: str 
     parts.append(table(CLIP_COLUMNS, [clip_row(s) for s in scores]))
     parts.append("")
     parts.append(table(["metric", "value", "over"], summary_rows(summary)))
+    if summary.get("rules"):
+        parts += ["", "Per rule (false alarms per minute of movement free of that fault; recall found/labelled):", "",
+                  table(RULE_COLUMNS, rule_rows(summary["rules"]))]
     notes = [f"- {s.label.file}: {s.message}" for s in scores if s.status == "error"]
     if notes:
         parts += ["", "Failed clips:", *notes]
@@ -115,6 +119,14 @@ def to_json(scores: Sequence[ClipScore], summary: dict[str, Any], command: str |
     def rounded(v: Any) -> Any:
         return round(v, 4) if isinstance(v, float) else v
 
+    def deep(v: Any) -> Any:  # only for the per-rule rows: the older keys keep their exact values
+        if isinstance(v, dict):
+            return {k: deep(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [deep(x) for x in v]
+        return rounded(v)
+
     return {"schema": "posecoach.eval", "schema_version": 1, "command": command,
             "clips": [clip_json(s) for s in scores],
-            "summary": {k: rounded(v) for k, v in summary.items()}, "definitions": DEFINITIONS}
+            "summary": {k: deep(v) if k == "rules" else rounded(v) for k, v in summary.items()},
+            "definitions": {**DEFINITIONS, **{f"rules.{k}": v for k, v in RULE_DEFINITIONS.items()}}}

@@ -21,6 +21,7 @@ from typing import Any
 
 from posecoach.errors import PosecoachError, TrackError
 from posecoach.evaluation.score import ClipLabel, ClipScore, ManifestError, score_clip
+from posecoach.evaluation.rules import spec_rules
 from posecoach.app.build import model_label, resolve_model_arg
 from posecoach.app.pipeline import Analysis, analyze_track, finish, run_frames
 from posecoach.spec.loader import exercise_ids, find_spec, specs_dir
@@ -151,7 +152,8 @@ def evaluate_clips(labels: Sequence[ClipLabel], *, tracks_dir: Path | None = Non
             logger.warning(f"posecoach: {label.file}: {exc}")
             continue
         times_holds = spec.hold_target_s is not None
-        score = score_clip(label, report, source=source, seconds=time.perf_counter() - t0, times_holds=times_holds)
+        score = score_clip(label, report, source=source, seconds=time.perf_counter() - t0, times_holds=times_holds,
+                           rules=spec_rules(spec))
         scores.append(score)
         logger.info(f"  {label.file}: {score.counted} reps (labelled {label.reps}), from {source}, "
                     f"{score.seconds:.1f} s")

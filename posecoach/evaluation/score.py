@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from posecoach.errors import ManifestError
+from posecoach.evaluation.rules import rule_summary
 from posecoach.formats.errors import validate
 from posecoach.formats.labels import ClipEntry, LabelFile
 from posecoach.formats.report import FaultRecord, HoldRecord, Report
@@ -209,6 +210,14 @@ class ClipScore:
     #: per expected fault: (its severity or None, whether a report of its id overlapped it)
     fault_found: list[tuple[str | None, bool]] = field(default_factory=list)
     faults_reported: list[str] = field(default_factory=list)
+    #: the rules (fault ids) the clip's spec judges, its own faults and the built-in ones it uses
+    rules: tuple[str, ...] = ()
+    #: per expected fault: (its id, its severity or None, whether a report of its id overlapped it)
+    fault_outcomes: list[tuple[str, str | None, bool]] = field(default_factory=list)
+    #: ids of the reported faults that overlap no expected fault of their id (clips with fault labels)
+    false_alarms: list[str] = field(default_factory=list)
+    #: per fault id, seconds of the clip covered by its expected faults (the rest is free of it)
+    fault_time_s: dict[str, float] = field(default_factory=dict)
     frames: int = 0
     frames_with_pose: int = 0
     seconds: float = 0.0  #: time the analysis took
@@ -231,11 +240,12 @@ class ClipScore:
 
 
 def score_clip(label: ClipLabel, report: dict[str, Any] | Report, *, source: str = "", seconds: float = 0.0,
-               times_holds: bool = True) -> ClipScore:
+               times_holds: bool = True, rules: Sequence[str] = ()) -> ClipScore:
     """Score one posecoach exercise report (the model, or its dict) against its label.
-    ``times_holds`` is False when the exercise's spec does not time holds (then holds are not scored)."""
+    ``times_holds`` is False when the exercise's spec does not time holds (then holds are not scored);
+    ``rules`` are the fault ids the spec judges, so that a rule that never fired is still scored."""
     report = _as_report(report)
-    s = ClipScore(label, source=source, seconds=seconds, counted=report.reps,
+    s = ClipScore(label, source=source, seconds=seconds, counted=report.reps, rules=tuple(rules),
                   frames=report.frames, frames_with_pose=report.frames_with_pose,
                   duration_s=float(report.duration_s or 0.0))
     if report.reps_by_side is not None:
@@ -254,7 +264,30 @@ def score_clip(label: ClipLabel, report: dict[str, Any] | Report, *, source: str
         s.fault_labels = len(expected)
         s.fault_tp, s.fault_fp, s.fault_fn = match_faults(report.faults, expected)
         s.fault_found = [(lab.severity, any(_names(r, lab) for r in report.faults)) for lab in expected]
+        s.fault_outcomes = [(lab.tag or "", sev, found) for lab, (sev, found) in zip(expected, s.fault_found)]
+        s.false_alarms = [r.id for r in report.faults if not any(_names(r, lab) for lab in expected)]
+        for tag in {lab.tag or "" for lab in expected}:
+            spans = [(lab.start_s, lab.end_s) for lab in expected if (lab.tag or "") == tag]
+            s.fault_time_s[tag] = covered_s(spans, s.duration_s or None)
     return s
+
+
+def covered_s(spans: Iterable[tuple[float, float]], length_s: float | None = None) -> float:
+    """Seconds covered by the union of ``spans`` (overlaps counted once), clipped to
+    ``[0, length_s]`` when the clip's length is known."""
+    total, end = 0.0, float("-inf")
+    for a, b in sorted(spans):
+        if length_s is not None:
+            a, b = max(a, 0.0), min(b, length_s)
+        if b <= a:
+            continue
+        if a > end:
+            total += b - a
+            end = b
+        elif b > end:
+            total += b - end
+            end = b
+    return total
 
 
 def expected_faults(label: ClipLabel, report: dict[str, Any] | Report) -> tuple[Interval, ...]:
@@ -326,6 +359,7 @@ def summarize(scores: Sequence[ClipScore]) -> dict[str, Any]:
         "pose_share": _ratio(sum(s.frames_with_pose for s in ran), frames),
         "frames": frames,
         "seconds": sum(s.seconds for s in scores),
+        "rules": rule_summary(scores),
     }
 
 
@@ -341,7 +375,9 @@ def clip_json(s: ClipScore) -> dict[str, Any]:
         "holds_extra": s.holds_extra, "faults_labelled": None if lab.faults is None else [f.tag for f in lab.faults],
         "faults_expected": s.fault_labels,
         "faults_found_by_severity": [[sev, found] for sev, found in s.fault_found],
-        "faults_reported": s.faults_reported, "fault_tp": s.fault_tp, "fault_fp": s.fault_fp,
+        "faults_reported": s.faults_reported, "false_alarms": s.false_alarms,
+        "faults_found_by_rule": [[fault, sev, found] for fault, sev, found in s.fault_outcomes],
+        "fault_tp": s.fault_tp, "fault_fp": s.fault_fp,
         "fault_fn": s.fault_fn, "frames": s.frames, "frames_with_pose": s.frames_with_pose,
         "seconds": round(s.seconds, 2), "duration_s": round(s.duration_s, 2),
     }
