@@ -119,6 +119,25 @@ def full_model():
     return fresh
 
 
+# -- why both hands need two wrists apart -----------------------------------------------------------
+def test_the_far_arm_drawn_on_the_near_one_is_one_hand_not_two() -> None:
+    """What the model does from the side (see the clips below): the far arm's landmarks copied onto
+    the waving near arm. One hand waves: a pause, not the two-handed pain stop."""
+    from spec_factory import frames
+    from spec_scenarios import CROOK
+    from test_gestures import run, wave_keys
+
+    from posecoach.control.gestures import PAUSE
+    from posecoach.landmarks import INDEX
+
+    poses = frames(wave_keys(CROOK, "R", swings=6, sideways=False), "side", jitter_px=1.0)
+    for p in poses:
+        for joint in ("shoulder", "elbow", "wrist"):
+            p.landmarks[INDEX[f"left_{joint}"]] = p.landmarks[INDEX[f"right_{joint}"]]
+    got = run(poses)
+    assert [g.kind for g in got] == [PAUSE]
+
+
 # -- the gestures, performed --------------------------------------------------------------------
 @pytest.mark.parametrize(("name", "exercise"), [("crook_short_wave", "double_knee_hug"),
                                                 ("kneel_short_wave", "kneeling_extension")])
