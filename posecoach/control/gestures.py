@@ -9,6 +9,12 @@ forearm, seen in the image, swinging by at least ``swing_deg`` and back, ``rever
 (hysteresis: it stops counting as raised only below ``lower_torso``). Wave across the camera's
 picture: a wave towards and away from the camera is not seen.
 
+Both hands count as both only when the two wrists have been apart in the picture (at least
+``apart_torso`` torso lengths, within the last ``window_s``): filmed from the side, the pose model
+often draws the far arm on top of the near one, and a one-handed wave would otherwise read as two
+hands. Seen from the side, two hands waved in step overlap too; they still give the pain stop by
+waving on.
+
 Pure numpy over ``PoseFrame`` landmarks, so it is tested on landmark sequences in milliseconds.
 """
 
@@ -58,13 +64,20 @@ def _xy(lms: np.ndarray, name: str, w: int, h: int) -> np.ndarray:
     return np.array([p[0] * w, p[1] * h])
 
 
+def _torso(lms: np.ndarray, w: int, h: int) -> float:
+    """The longer shoulder-to-hip distance in pixels (the body's scale); NaN when neither is seen."""
+    torso = [np.linalg.norm(_xy(lms, f"{s}_shoulder", w, h) - _xy(lms, f"{s}_hip", w, h)) for s in ("left", "right")]
+    return float(np.nanmax(torso)) if not all(math.isnan(x) for x in torso) else math.nan
+
+
 class GestureDetector:
     """Feed every pose (``update``); it returns the gestures completed on that frame."""
 
     def __init__(self, *, raise_torso: float = 0.6, lower_torso: float = 0.4, swing_deg: float = 25.0,
                  reversals: int = 3, window_s: float = 2.0, pain_after_s: float = 3.0,
-                 grace_s: float = 0.3, rearm_s: float = 0.5) -> None:
+                 grace_s: float = 0.3, rearm_s: float = 0.5, apart_torso: float = 0.35) -> None:
         self.raise_torso, self.lower_torso = raise_torso, lower_torso
+        self.apart_torso = apart_torso
         self.swing_deg, self.reversals, self.window_s = swing_deg, reversals, window_s
         self.pain_after_s, self.grace_s, self.rearm_s = pain_after_s, grace_s, rearm_s
         self._arms = {"left": _Arm(), "right": _Arm()}
@@ -72,12 +85,14 @@ class GestureDetector:
         self._armed = True  # a pause gesture may fire (after one, the hands must come down first)
         self._lowered_since: float | None = None
         self._pain_fired = False
+        self._apart_t: float | None = None  # when both raised wrists were last seen apart
 
     def reset(self) -> None:
         for arm in self._arms.values():
             arm.reset()
             arm.raised, arm.last_raised_t = False, None
         self._armed, self._lowered_since, self._pain_fired = True, None, False
+        self._apart_t = None
 
     @property
     def waving(self) -> str | None:
@@ -102,11 +117,14 @@ class GestureDetector:
                 self._armed, self._pain_fired = True, False
         else:
             self._lowered_since = None
+        if len(raised) == 2 and self._wrists_apart(pose):
+            self._apart_t = t
+        both = len(raised) == 2 and self._apart_t is not None and t - self._apart_t <= self.window_s
         if waving and not self._pain_fired:
             first = min(since for s in waving if (since := self._arms[s].wave_since) is not None)
-            if len(raised) == 2 or t - first >= self.pain_after_s:
+            if both or t - first >= self.pain_after_s:
                 self._pain_fired, self._armed = True, False
-                out.append(Gesture(PAIN_STOP, t, "both" if len(raised) == 2 else waving[0]))
+                out.append(Gesture(PAIN_STOP, t, "both" if both else waving[0]))
             elif self._armed:
                 self._armed = False
                 out.append(Gesture(PAUSE, t, waving[0]))
@@ -146,14 +164,23 @@ class GestureDetector:
         elif arm.wave_since is not None and not arm.reversals:
             arm.wave_since = None  # the swinging stopped for a whole window
 
+    def _wrists_apart(self, pose: PoseFrame) -> bool:
+        """The two wrists are at least ``apart_torso`` torso lengths apart in the picture (two
+        hands, not the model's copy of one arm onto the other)."""
+        if pose.landmarks is None:
+            return False
+        lms, w, h = pose.landmarks, pose.width, pose.height
+        scale = _torso(lms, w, h)
+        gap = float(np.linalg.norm(_xy(lms, "left_wrist", w, h) - _xy(lms, "right_wrist", w, h)))
+        return scale > 0 and gap >= self.apart_torso * scale
+
     def _measure(self, side: str, pose: PoseFrame) -> tuple[float, float]:
         """(how far the wrist is above its shoulder in torso lengths, forearm angle from vertical
         in degrees, + towards the image's right); NaN when not visible."""
         if pose.landmarks is None:
             return math.nan, math.nan
         lms, w, h = pose.landmarks, pose.width, pose.height
-        torso = [np.linalg.norm(_xy(lms, f"{s}_shoulder", w, h) - _xy(lms, f"{s}_hip", w, h)) for s in ("left", "right")]
-        scale = float(np.nanmax(torso)) if not all(math.isnan(x) for x in torso) else math.nan
+        scale = _torso(lms, w, h)
         shoulder, elbow, wrist = (_xy(lms, f"{side}_{j}", w, h) for j in ("shoulder", "elbow", "wrist"))
         if not scale > 0 or np.isnan(shoulder).any() or np.isnan(wrist).any():
             return math.nan, math.nan
