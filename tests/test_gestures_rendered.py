@@ -101,7 +101,7 @@ def live_controls(name: str, exercise: str, tmp_path: Path, estimator: Any) -> t
     floor = FloorControls(Voice(None), gestures=GestureDetector(), talk_through=False, ask_rating=False)
     report = tmp_path / f"{name}.json"
     out = LiveSession(make_analysis(exercise), camera, estimator, EndWithClip(camera), Voice(None),
-                      source_meta=camera.describe(), report_path=report, summary_s=0, log=lambda _: None,
+                      source_meta=camera.describe(), report_path=report, summary_s=0,
                       floor=floor).run()
     saved = json.loads(report.read_text())
     return out.reason, saved.get("events", [])
