@@ -189,7 +189,7 @@ def test_live_shows_the_demo_before_the_camera_starts_and_records_a_key_skip(bri
     src = ListSource(30)
     window = Watcher(press_at=10, source=src)
     live = LiveSession(make_analysis("bridge"), src, EmptyEstimator(), window, Voice(None), source_meta=src.describe(),
-                       report_path=tmp_path / "r.json", summary_s=0, log=lambda _: None, demo=bridge_demo)
+                       report_path=tmp_path / "r.json", summary_s=0, demo=bridge_demo)
     result = live.run()
     demo_frames = live.demo_outcome.frames if live.demo_outcome else 0
     assert demo_frames == 10 and not any(window.started_when_shown[:demo_frames])
@@ -229,10 +229,10 @@ class SaysNext:
 def test_saying_next_skips_the_demo_and_is_a_control_event(bridge_demo: Demo, tmp_path: Path) -> None:
     src = ListSource(10)
     listener = SaysNext()
-    floor = FloorControls(Voice(None), listener=listener, talk_through=False, ask_rating=False, log=lambda _: None)  # type: ignore[arg-type]
+    floor = FloorControls(Voice(None), listener=listener, talk_through=False, ask_rating=False)  # type: ignore[arg-type]
     live = LiveSession(make_analysis("bridge"), src, EmptyEstimator(), Watcher(source=src), Voice(None),
                        source_meta=src.describe(), report_path=tmp_path / "r.json", summary_s=0,
-                       log=lambda _: None, floor=floor, demo=bridge_demo)
+                       floor=floor, demo=bridge_demo)
     report = live.run().report
     assert report["events"] == [{"t_s": 0.0, "control": "skip_demo", "by": "voice", "demo_t_s": round(2 / 15, 2),
                                  "heard": "next"}]
@@ -244,7 +244,7 @@ def test_without_a_demo_live_is_unchanged(tmp_path: Path) -> None:
     src = ListSource(10)
     window = Watcher(source=src)
     live = LiveSession(make_analysis("bridge"), src, EmptyEstimator(), window, Voice(None), source_meta=src.describe(),
-                       report_path=tmp_path / "r.json", summary_s=0, log=lambda _: None)
+                       report_path=tmp_path / "r.json", summary_s=0)
     report = live.run().report
     assert "events" not in report and live.demo_outcome is None and all(window.started_when_shown)
 
