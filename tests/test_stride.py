@@ -131,7 +131,8 @@ def test_strided_verdicts_match_every_frame_on_real_tracks(name: str, exercise: 
     every, _ = _analyse(frames, exercise, fps, None)
     strided, analysed = _analyse(frames, exercise, fps, StrideConfig())
     assert differences(every, strided) == []
-    assert len(analysed) < 0.6 * len(frames)
+    # real footage jitters: its landmarks are seldom still, and a moving body is looked at every frame
+    assert len(analysed) < len(frames)
 
 
 def test_differences_name_what_disagrees() -> None:
@@ -208,7 +209,7 @@ def test_strided_and_every_frame_analysis_agree_with_the_real_model(clip: str, e
     assert every["source"]["frames_analysed"] == n_every and strided["source"]["frames_analysed"] == n_strided
     assert every["frames"] == strided["frames"] == n_every
     assert differences(every, strided) == []
-    assert n_strided < 0.7 * n_every
+    assert n_strided <= n_every
 
 
 def test_an_every_frame_eval_does_not_reuse_a_strided_track(tmp_path: Path) -> None:
@@ -228,3 +229,36 @@ def test_an_every_frame_eval_does_not_reuse_a_strided_track(tmp_path: Path) -> N
         assert (why is None) == every_frame_ok
         if not every_frame_ok:
             assert "stride" in why
+
+
+def test_a_moving_body_is_looked_at_every_frame_even_when_no_metric_changes() -> None:
+    """MediaPipe's landmarks on a frame depend on the frames it saw before (its tracking and its
+    own smoothing), so the stride looks at every frame while the body moves, and for
+    ``settle_s`` after, whatever the spec's metrics do."""
+    track = REAL_TRACKS / "plank_two_angles.jsonl"
+    if not track.exists():
+        pytest.skip("the real tracks are not beside this checkout (../shared/real/tracks)")
+    frames = list(read_frames(track))
+    fps = float(read_header(track)["fps"])
+    still, still_seen = _analyse(frames, "plank", fps, StrideConfig())
+    # the same held plank, slid sideways across the image for a second (as if the camera panned):
+    # every angle and ratio the plank spec measures stays as it was
+    t0 = still["setup_completed_s"] + 2.0
+    moved = []
+    for f in frames:
+        shift = 0.1 * min(max(f.t_s - t0, 0.0), 1.0)
+        if f.landmarks is None or shift == 0.0:
+            moved.append(f)
+            continue
+        lm = f.landmarks.copy()
+        lm[:, 0] += shift
+        moved.append(PoseFrame(f.index, f.timestamp_ms, f.width, f.height, lm, f.world))
+    report, seen = _analyse(moved, "plank", fps, StrideConfig())
+    # seen moving by the first frame looked at after it began (at most ``max_gap_s`` on)
+    cap = StrideConfig().max_gap_s
+    during = [f.index for f in frames if t0 + cap + 0.05 <= f.t_s <= t0 + 1.0 + StrideConfig().settle_s]
+    assert set(during) <= set(seen)
+    assert not set(during) <= set(still_seen)  # the still plank skips frames there
+    settled = [f.index for f in frames if t0 + 1.0 + 0.5 + 0.3 <= f.t_s <= t0 + 3.0]
+    assert not set(settled) <= set(seen)  # once it stopped and settled, frames are skipped again
+    assert differences(still, report) == []

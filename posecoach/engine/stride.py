@@ -18,8 +18,18 @@ many source frames to move on (1 = the very next one), from what the engine know
 - **Bounce**: with a bounce rule, at end range a direction change of the main metric by the rule's
   ``amplitude`` is a limit too, counted from the metric's swing over the rule's window, and a
   step may skip over at most ``bounce_share`` of that amplitude (a turn's extreme is not cut off).
-- **Cap**: never more than ``max_gap_s`` between analysed frames, so MediaPipe's VIDEO mode still
-  follows the body from one analysed frame to the next.
+- **Moving**: every frame while the body moves (its landmarks, or their visibilities, change
+  between analysed frames) and for ``settle_s`` after it stopped, whatever the spec's metrics do.
+  MediaPipe's VIDEO mode makes the landmarks of a frame depend on the frames it saw before: it
+  tracks the body from the last frame's landmarks, smooths them with a filter whose memory
+  lasts seconds once the body is still, and smooths visibilities frame by frame (so with one
+  frame in six a limb coming into view is "visible" six times later). Frames skipped while the
+  body moves leave landmarks a few tenths of a degree off, seconds later, and a visibility
+  that lags, where every-frame analysis would see neither; skipping only a still body keeps
+  what MediaPipe makes of the frames looked at close to what it makes of every frame.
+- **Cap**: never more than ``max_gap_s`` between analysed frames, so a movement that begins is
+  seen within that time, and MediaPipe's VIDEO mode still follows the body from one analysed
+  frame to the next.
 
 Skipped frames keep their place in time. The engine is given a pose for each of them, linearly
 interpolated between the analysed frames around it at its own timestamp (``fill_between``), so
@@ -56,6 +66,9 @@ class Step(Protocol):
 
     @property
     def result(self) -> FrameResult: ...
+
+    @property
+    def raw(self) -> PoseFrame: ...
 
 #: Prior accelerations (metric units per second squared) by kind of metric: how fast a body at
 #: rest is taken to speed a metric up (a still one can start moving at any time). Tuned by
@@ -115,7 +128,7 @@ def spec_thresholds(spec: Spec) -> dict[str, list[float]]:
 class StrideConfig:
     """The policy's limits. ``max_gap_s``: the longest time between two analysed frames."""
 
-    max_gap_s: float = 0.5
+    max_gap_s: float = 0.2
     #: a metric's measured speed is the fastest over the last ``SPEED_WINDOW_S``, more than its
     #: speed now; this share of it predicts the next crossing
     speed_share: float = 0.5
@@ -126,6 +139,13 @@ class StrideConfig:
     #: the closest look outside setup: every frame of a 30 fps video, every other one at 60 fps
     #: (the timing a 30 fps recording gives anyway)
     min_gap_s: float = 1.0 / 30.0
+    #: the body counts as still while its landmarks move slower than this (image sizes per
+    #: second, the 90th percentile of the visible landmarks, over at least ``SPEED_BASE_S``)...
+    still_speed: float = 0.025
+    #: ...and no landmark's visibility changed by more than this since the last analysed frame
+    still_visibility: float = 0.15
+    #: every frame while the body moves, and for this long after it stopped (0: no such rule)
+    settle_s: float = 0.5
 
 
 class StridePolicy:
@@ -145,6 +165,8 @@ class StridePolicy:
         self._band: tuple[float, float] | None = None  # (lowest, highest) directed rep value this rep
         self._swing: deque[tuple[float, float]] = deque()  # main metric at end range, for bounces
         self._last_state: tuple[object, ...] | None = None
+        self._poses: deque[tuple[float, np.ndarray]] = deque()  # analysed (t, landmarks in image sizes)
+        self._moving_until = -math.inf
         self.analysed = 0
         self.strides: list[int] = []
 
@@ -209,6 +231,32 @@ class StridePolicy:
         return min(reach_time(rule.amplitude - swing, speed, accel),
                    reach_time(self.config.bounce_share * rule.amplitude, speed, accel))
 
+    def _moving(self, t: float, pose: PoseFrame) -> bool:
+        """Whether the body moves (or its landmarks' visibilities change): from the analysed
+        frames' raw landmarks, over at least ``SPEED_BASE_S`` or the last step if longer."""
+        lm = pose.landmarks
+        if lm is None:
+            self._poses.clear()
+            return True
+        size = float(max(pose.width, pose.height)) or 1.0
+        here = np.column_stack([lm[:, 0] * pose.width / size, lm[:, 1] * pose.height / size, lm[:, 3]])
+        hist = self._poses
+        past = [(t0, p0) for t0, p0 in hist if t0 <= t - SPEED_BASE_S + 1e-9]
+        ref = past[-1] if past else (hist[0] if hist else None)
+        last = hist[-1][1] if hist else None
+        hist.append((t, here))
+        while len(hist) > 1 and hist[1][0] <= t - SPEED_BASE_S + 1e-9:
+            hist.popleft()
+        if ref is None or last is None or t <= ref[0]:
+            return True
+        t0, p0 = ref
+        seen = (p0[:, 2] > 0.5) | (here[:, 2] > 0.5)
+        if not seen.any():
+            return True
+        dist = np.hypot(here[:, 0] - p0[:, 0], here[:, 1] - p0[:, 1])[seen]
+        speed = float(np.percentile(dist, 90)) / (t - t0)
+        return speed > self.config.still_speed or float(np.abs(here[:, 2] - last[:, 2]).max()) > self.config.still_visibility
+
     def advance(self, spec: Spec, steps: Sequence[Step]) -> int:
         """How many source frames to move on after an analysed frame (at least 1). ``steps`` are
         what the engine made of the frames since the last decision, the analysed frame last
@@ -224,12 +272,14 @@ class StridePolicy:
         if changed or any(s.result.events for s in steps):
             self._dense_until = t + self.config.dense_after_event_s
         self._last_state = state
+        if self.config.settle_s > 0 and self._moving(t, step.raw):
+            self._moving_until = t + self.config.settle_s
         if result.phase == "setup":
             self.strides.append(1)
             return 1
         cfg = self.config
         gap = cfg.max_gap_s
-        if not result.has_pose or t < self._dense_until:
+        if not result.has_pose or t < self._dense_until or t < self._moving_until:
             gap = 0.0
         if spec.rep is not None and spec.rep.hold_s > 0 and result.phase in ("moving", "returning"):
             # a rep's hold is timed in a band set by the lowest and highest values of its own
