@@ -20,9 +20,10 @@ def add_every_frame_argument(p: argparse.ArgumentParser) -> None:
     mode.add_argument("--every-frame", dest="every_frame", action="store_true", default=True,
                       help="give the pose model every frame of the video (the default)")
     mode.add_argument("--strided", dest="every_frame", action="store_false",
-                      help="skip frames where the counts, faults and hold times are not expected to change: several "
-                           "times faster, but its verdicts do not yet always match every-frame analysis (see the "
-                           "README's speed section); the report says which mode ran")
+                      help="skip frames while the body is still and no count, fault or hold time is about to change: "
+                           "faster on recordings with still stretches (rests, holds), but a verdict decided by a "
+                           "fraction of a degree can still differ from every-frame analysis (see the README's frame "
+                           "stride section); the report says which mode ran")
 
 
 def add_model_argument(p: argparse.ArgumentParser) -> None:
