@@ -43,7 +43,6 @@ WITHOUT_DEMO: dict[str, str] = {
 NOT_SHIPPED_YET: tuple[str, ...] = (
     "childs_pose_clock",
     "crossed_leg_clock",
-    "lumbar_mobility",
     "pelvic_tilt",
     "prone_extension",
     "scorpion_roll",
