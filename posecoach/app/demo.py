@@ -42,7 +42,6 @@ WITHOUT_DEMO: dict[str, str] = {
 #: extra is installed, ``exercises show ID --demo`` renders it into the user cache meanwhile.
 NOT_SHIPPED_YET: tuple[str, ...] = (
     "crossed_leg_clock",
-    "pelvic_tilt",
     "prone_extension",
     "scorpion_roll",
     "seated_side_bend",
