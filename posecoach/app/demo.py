@@ -41,14 +41,6 @@ WITHOUT_DEMO: dict[str, str] = {
 #: demos --only ID`` makes one; it ships once ``tests/test_demos.py`` passes on it). Where the synth
 #: extra is installed, ``exercises show ID --demo`` renders it into the user cache meanwhile.
 NOT_SHIPPED_YET: tuple[str, ...] = (
-    "childs_pose_clock",
-    "crossed_leg_clock",
-    "jefferson_curl",
-    "king_cobra",
-    "knee_sways",
-    "kneeling_extension",
-    "lumbar_mobility",
-    "pelvic_tilt",
     "prone_extension",
     "scorpion_roll",
     "seated_side_bend",
