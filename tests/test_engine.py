@@ -332,3 +332,29 @@ def test_leaving_a_hold_is_not_judged_as_a_fault_of_the_hold():
     b_in = wave([(0, 120), (5.0, 120), (5.2, 80), (6.5, 80), (6.7, 120), (11, 120)])
     session, _ = run(spec, [(t, {"a": va, "b": vb}) for (t, va), (_, vb) in zip(a, b_in)])
     assert [r.id for r in session.fault_records()] == ["sagging"]
+
+
+@pytest.mark.parametrize(("trunk", "expected"), [(50, {"chest_down"}), (125, set())])
+def test_hip_flexor_chest_down_is_a_forward_lean_only(trunk, expected):
+    """The trunk 40 degrees forward over the front leg drops the chest; 35 degrees back, away from
+    the front knee, is as far from upright but is not a chest dropping."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from spec_factory import frames
+    from spec_scenarios import holds, mix, scenarios
+
+    from posecoach.app.pipeline import Analysis
+    from posecoach.spec.loader import find_spec
+
+    sc = next(s for s in scenarios() if s.exercise == "hip_flexor_stretch")
+    half, lunge = sc.correct[0][1], sc.correct[3][1]
+    analysis = Analysis(find_spec("hip_flexor_stretch"))
+    leaning = mix(lunge, trunk=trunk, neck=trunk - 10)
+    for pose in frames(holds(half, leaning, 1, 5.0), "side", fps=15.0):
+        analysis.step_pose(pose)
+    analysis.finish()
+    report = analysis.report({"synthetic": True})
+    assert report["holds"], "the stretch is timed"
+    assert {f["id"] for f in report["faults"]} == expected
