@@ -206,4 +206,3 @@ def test_held_stretch_band_is_never_narrower_than_the_wobble():
     wide = held_stretch([(0.0, 0.0), *sig], band=0.02, min_band=8.0)
     assert wide[1] - wide[0] > 3.5 > narrow[1] - narrow[0]
     assert [v for _, v in running_median([(0, 1.0), (1, 9.0), (2, 1.0)], 3)] == [1.0, 9.0, 1.0]
-
