@@ -98,6 +98,7 @@ class FeatureExtractor:
     SCALE_WINDOW_S = 3.0
     ACROSS_DECAY = 0.999  #: per frame: the reference width of a ``lateral`` pair forgets in ~30 s
     ACROSS_MIN = 0.8  #: a pair is taken as at least this share of its reference width
+    LEVEL_MAX_TILT = 60.0  #: ``lateral`` with ``along = "level"``: the pair's largest tilt in the image
     BASELINE_FRAMES = 10
     #: ``lateral`` with ``side_view = "drop"``: the resting height is a high percentile of the
     #: last ``DROP_WINDOW_S`` (robust to a stray frame and to the time spent rolled over), and a
@@ -212,7 +213,15 @@ class FeatureExtractor:
             # plain ratio would blow up: divide by the widest the pair has looked lately instead.
             ref = max(norm, self._across_ref.get(name, 0.0) * self.ACROSS_DECAY)
             self._across_ref[name] = ref
-            value = float(((p - (a + b) / 2.0) @ axis) / (norm * max(norm, self.ACROSS_MIN * ref)))
+            width = max(norm, self.ACROSS_MIN * ref)
+            if m.along == "level":
+                # along the image horizontal, towards the side the pair's left end lies on; a
+                # pair standing more upright than LEVEL_MAX_TILT gives no such direction
+                if abs(axis[0]) < math.cos(math.radians(self.LEVEL_MAX_TILT)) * norm:
+                    return _NAN, ""
+                value = float((p[0] - (a[0] + b[0]) / 2.0) * math.copysign(1.0, axis[0]) / width)
+            else:
+                value = float(((p - (a + b) / 2.0) @ axis) / (norm * width))
             return value, ("left" if value > 0 else "right") if not math.isnan(value) else ""
         names = m.point_names
         if m.side in ("left", "right"):

@@ -313,3 +313,48 @@ def test_held_stretch_bridges_brief_noise():
     samples_ = [(i / 30, 170.0 if i % 10 else 150.0) for i in range(90)]  # a dip every 1/3 s
     start, end = held_stretch([(0.0, 80.0), *samples_])
     assert end - start == pytest.approx(89 / 30, abs=0.05)
+
+
+def test_leaving_a_hold_is_not_judged_as_a_fault_of_the_hold():
+    # held with a < 50 for 7 s; on the way out (a rising past 50) b crosses a "hold" fault's limit
+    # for longer than its debounce, but the hold has already broken: lowering out of a position
+    # is not a fault of holding it
+    spec = make_spec(rep=None, hold={"require": [{"metric": "a", "op": "<", "value": 50}], "target_s": 5,
+                                     "min_s": 1.0, "grace_s": 0.7},
+                     faults=[{"id": "sagging", "message": "Lift", "phases": ["hold"], "views": ["side"],
+                              "debounce_s": 0.3, "when": [{"metric": "b", "op": "<", "value": 100}]}])
+    a = wave([(0, 90), (1, 90), (1.5, 40), (8.5, 40), (9.0, 90), (11, 90)])
+    b = wave([(0, 120), (8.6, 120), (8.8, 80), (11, 80)])
+    session, _ = run(spec, [(t, {"a": va, "b": vb}) for (t, va), (_, vb) in zip(a, b)])
+    assert len(session.holds) == 1 and session.holds[0].end_s < 9.0
+    assert session.fault_records() == []
+    # the same dip in b while the hold's posture is still right is a fault
+    b_in = wave([(0, 120), (5.0, 120), (5.2, 80), (6.5, 80), (6.7, 120), (11, 120)])
+    session, _ = run(spec, [(t, {"a": va, "b": vb}) for (t, va), (_, vb) in zip(a, b_in)])
+    assert [r.id for r in session.fault_records()] == ["sagging"]
+
+
+@pytest.mark.parametrize(("trunk", "expected"), [(50, {"chest_down"}), (125, set())])
+def test_hip_flexor_chest_down_is_a_forward_lean_only(trunk, expected):
+    """The trunk 40 degrees forward over the front leg drops the chest; 35 degrees back, away from
+    the front knee, is as far from upright but is not a chest dropping."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from spec_factory import frames
+    from spec_scenarios import holds, mix, scenarios
+
+    from posecoach.app.pipeline import Analysis
+    from posecoach.spec.loader import find_spec
+
+    sc = next(s for s in scenarios() if s.exercise == "hip_flexor_stretch")
+    half, lunge = sc.correct[0][1], sc.correct[3][1]
+    analysis = Analysis(find_spec("hip_flexor_stretch"))
+    leaning = mix(lunge, trunk=trunk, neck=trunk - 10)
+    for pose in frames(holds(half, leaning, 1, 5.0), "side", fps=15.0):
+        analysis.step_pose(pose)
+    analysis.finish()
+    report = analysis.report({"synthetic": True})
+    assert report["holds"], "the stretch is timed"
+    assert {f["id"] for f in report["faults"]} == expected

@@ -133,3 +133,43 @@ def test_knee_rolls_from_beside_the_mat_take_their_side_from_the_pelvis():
     rep = analysis.report({"synthetic": True})
     assert rep["view"]["detected_s"].get("side", 0) > 0 and rep["view"]["note"] == ""
     assert [r["side"] for r in rep["rep_details"]] == ["left", "right", "left", "right"]
+
+
+def _standing_bend(trunk_deg: float, pelvis_deg: float) -> PoseFrame:
+    """Hips and shoulders of a person facing the camera (their left at image right), the pelvis
+    line tilted by ``pelvis_deg`` (their left hip lower) and the trunk leaning ``trunk_deg``
+    from upright towards their left."""
+    pts = np.full((33, 4), np.nan)
+    half_hip, torso, half_sh = 0.05, 0.3, 0.08
+    c = np.array([0.5, 0.6])
+    p = np.radians(pelvis_deg)
+    across = np.array([np.cos(p), np.sin(p)])  # right -> left hip, in image units
+    t = np.radians(trunk_deg)
+    up = np.array([np.sin(t), -np.cos(t)])
+    sh = c + torso * up
+    sh_across = np.array([np.cos(t), np.sin(t)])
+    for name, xy in (("left_hip", c + half_hip * across), ("right_hip", c - half_hip * across),
+                     ("left_shoulder", sh + half_sh * sh_across), ("right_shoulder", sh - half_sh * sh_across)):
+        pts[lm.INDEX[name]] = (*xy, 0.0, 0.99)
+    return PoseFrame(0, 0, 1000, 1000, pts, None)
+
+
+def test_a_side_bend_with_the_hips_hitching_reads_as_a_bend_when_measured_level():
+    """Bending sideways, the pelvis line tilts in the picture: measured along that line, the
+    shoulders barely move across it; measured along the level the bend shows, towards the side
+    bent to."""
+    from posecoach.features import FeatureExtractor
+
+    spec = find_spec("side_bend")
+    assert spec.metrics["bend"].along == "level"
+    pair_spec = spec.model_copy(update={"metrics": {**spec.metrics,
+                                                   "bend": spec.metrics["bend"].model_copy(update={"along": "pair"})}})
+    pose = _standing_bend(trunk_deg=15, pelvis_deg=12)
+    level = FeatureExtractor(spec).compute(pose)
+    pair = FeatureExtractor(pair_spec).compute(pose)
+    assert level.values["bend"] > 0.5 and level.sides["bend"] == "left"
+    assert abs(pair.values["bend"]) < 0.3
+    mirrored = _standing_bend(trunk_deg=-15, pelvis_deg=-12)
+    assert FeatureExtractor(spec).compute(mirrored).sides["bend"] == "right"
+    upright = FeatureExtractor(spec).compute(_standing_bend(trunk_deg=0, pelvis_deg=0))
+    assert abs(upright.values["bend"]) < 0.05

@@ -24,6 +24,12 @@ class HoldTimer:
         self._last_t = 0.0
         self._sides: Counter[str] = Counter()
 
+    @property
+    def in_break(self) -> bool:
+        """Whether a hold is running but its posture is not right just now (a break that the
+        grace may still bridge, or that will end the hold where it began)."""
+        return self.holding and self._break_since is not None
+
     def elapsed(self, t: float) -> float:
         """Seconds of good posture in the current hold (0 when not holding)."""
         if not self.holding:

@@ -23,6 +23,7 @@ from posecoach.spec.schema import Hold, Rep, Spec
 from posecoach.types import Features
 
 POSE_LOST_AFTER_S = 0.5
+BREAK = "break"  #: the phase faults are judged in during a break in a hold (no spec phase matches it)
 STILL_AT_TOP_S = 1.0  #: time at the top of a rep after which the person counts as holding still
 SMOOTHING_LAG_S = 0.15  #: how late the landmark smoothing lets a movement settle (per end of a rep)
 SETTLE_S = 1.0  #: after a rep, how long to watch the metric settle before timing the whole movement
@@ -139,11 +140,15 @@ class Session:
         for m, meter in self.wobble.items():
             meter.update(t, filtered.get(m, math.nan), still)
         margins = {m: MARGIN_SHARE * meter.wobble for m, meter in self.wobble.items()}
+        # a break in a hold (its posture not right) is not judged as holding: if it ends the hold,
+        # it was the way out of it (lowering out of a plank is not a sagging plank); if the
+        # grace bridges it, it was too short to be a fault anyway
+        judged_phase = BREAK if phase == "hold" and self.hold_timer is not None and self.hold_timer.in_break else phase
         for mon in self.faults:
-            events += mon.update(t, dt, phase, f.view, filtered, margins)
+            events += mon.update(t, dt, judged_phase, f.view, filtered, margins)
         main = self.spec.main_metric
         if self.bounce is not None and self.phase != "setup":
-            in_range = phase in (PEAK, "hold")
+            in_range = judged_phase in (PEAK, "hold")
             # the raw value, unless it jumped from its neighbours' median by half a bounce in one
             # frame: a median would also clip a real bounce's turns
             raw, med = f.values.get(main, math.nan), filtered.get(main, math.nan)

@@ -159,6 +159,11 @@ class Lateral(_Model):
     #: "drop" it is measured there by how far the point has dropped below its highest recent
     #: height above the pair (see ``posecoach.features``). "none": unknown from the side.
     side_view: Literal["none", "drop"] = "none"
+    #: "pair": along the line through the pair as it lies in the image. "level": along the
+    #: image horizontal (signed towards the pair's left), for upright exercises where the
+    #: pair itself tilts with the movement (the pelvis hitching in a side bend) and a shift
+    #: along the tilted line would hide most of the bend.
+    along: Literal["pair", "level"] = "pair"
     label: str = ""
 
     @property
