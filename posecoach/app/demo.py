@@ -34,7 +34,8 @@ WITHOUT_DEMO: dict[str, str] = {
     "hip_flexor_stretch": "0 of its 2 holds timed, and the fault chest_down raised",
     "plank": "its 1 hold timed, but the fault hips_sagging raised",
     "scorpion_roll": "its 2 reps counted with no fault, but both as left: seen from above, the pose model "
-                     "names the bending right leg left",
+                     "names the bending right leg left (filmed from the side it reads the bent knees at "
+                     "150-170 degrees, and counts none)",
     "table_top_wag": "0 of its 2 reps counted, no fault: seen from behind, the pose model reads the feet "
                      "swung to the right only 0.6 hip widths (truth 1.5, a rep needs 0.7) and the feet "
                      "in the middle up to 0.3 off it (a rep starts below 0.3)",
