@@ -536,22 +536,33 @@ def turned(pose: np.ndarray, pan: float = 0.0, tilt: float = 0.0, roll: float = 
 def _cropped(cam: Camera, points: np.ndarray, edge: str, crop: float) -> Camera:
     """``cam`` panned or tilted so ``crop`` of the points' projected extent leaves the picture at ``edge``."""
     horizontal = edge in ("left", "right")
-    px, _ = cam.project(points)
-    lo, hi = px.min(axis=0), px.max(axis=0)
     k = 0 if horizontal else 1
-    extent = float(hi[k] - lo[k])
     limit = cam.width if horizontal else cam.height
-    # pixels the content must move (positive: towards +u / +v)
-    if edge in ("left", "top"):
-        move = -(float(lo[k]) + crop * extent)
-    else:
-        move = (limit + crop * extent) - float(hi[k])
-    angle = math.degrees(math.atan(abs(move) / cam.focal))
-    # content moves left when the camera pans right, and down when it tilts up
-    if horizontal:
-        pose = turned(cam.pose, pan=angle if move < 0 else -angle)
-    else:
-        pose = turned(cam.pose, tilt=angle if move > 0 else -angle)
+
+    def out_share(angle: float) -> float:
+        c = _turn(cam, angle, horizontal)
+        px, _ = c.project(points)
+        lo, hi = float(px[:, k].min()), float(px[:, k].max())
+        return (-lo if edge in ("left", "top") else hi - limit) / max(hi - lo, 1e-6)
+
+    # content moves left when the camera pans right, and down when it tilts up: the sign that
+    # pushes the points out past this edge
+    sign = 1.0 if edge in ("left", "bottom") else -1.0
+    if not horizontal:
+        sign = -sign
+    a, b = 0.0, sign * 2.0
+    fa, fb = out_share(a) - crop, out_share(b) - crop
+    for _ in range(20):  # secant steps; the share grows steadily with the angle
+        if abs(fb) < 1e-4 or fb == fa:
+            break
+        a, b, fa = b, b - fb * (b - a) / (fb - fa), fb
+        b = max(-40.0, min(40.0, b))
+        fb = out_share(b) - crop
+    return _turn(cam, b, horizontal)
+
+
+def _turn(cam: Camera, angle: float, horizontal: bool) -> Camera:
+    pose = turned(cam.pose, pan=angle) if horizontal else turned(cam.pose, tilt=angle)
     return Camera(pose, cam.yfov, cam.width, cam.height)
 
 
