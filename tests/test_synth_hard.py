@@ -52,7 +52,7 @@ def test_hard_draws_stay_in_bounds_over_the_tuning_seeds() -> None:
         assert 2 <= len(h.room.items) <= 5
         assert abs(h.camera.roll) <= 7 and abs(h.camera.tilt) <= 4 and h.camera.crop <= 0.15
         assert 0 <= h.degrade.motion_blur <= 0.3 and 24 <= h.crf <= 33
-        assert h.human.depth_spread <= 0.06 and h.human.tempo_spread <= 0.1 and abs(h.human.asymmetry) <= 0.04
+        assert h.human.depth_spread <= 0.05 and h.human.tempo_spread <= 0.1 and abs(h.human.asymmetry) <= 0.03
         assert h.human.sway <= 1.5 and h.human.tremor <= 0.5 and h.human.breath <= 1.5
 
 
@@ -74,18 +74,28 @@ def test_human_variability_is_reproducible_and_labels_stay_exact() -> None:
         assert h["end"] - h["start"] >= h_plain["end"] - h_plain["start"] - 1e-9
 
 
-def test_depth_spread_and_asymmetry_scale_the_move_from_the_start_pose() -> None:
+@pytest.mark.parametrize("asym", [0.03, -0.03])
+def test_reps_are_at_most_as_deep_as_choreographed_and_one_side_moves_less(asym: float) -> None:
     ch = _ch()
-    human = timeline.Human(depth_spread=0.05, asymmetry=0.04, seed=3)
-    tl = timeline.build(ch, human=human)
+    tl = timeline.build(ch, human=timeline.Human(depth_spread=0.05, asymmetry=asym, seed=3))
+    left, right = (1.0, 1.0 - asym) if asym > 0 else (1.0 + asym, 1.0)
+    depths = tl.variability["rep_depth"]
+    assert len(set(depths)) == 4  # uneven reps
     for rep in range(4):
-        k = tl.variability["rep_depth"][rep]
-        assert 0.95 <= k <= 1.05
+        k = depths[rep]
+        assert 0.95 <= k <= 1.0
         top = next(key.pose for key in tl.keys if tl.rep_intervals[rep][0] < key.t <= tl.rep_intervals[rep][1])
-        assert top["left_hip_flex"] == pytest.approx(20 * k * 1.04, abs=1e-3)  # k kept to 4 places
-        assert top["right_hip_flex"] == pytest.approx(20 * k * 0.96, abs=1e-3)
-        assert top["left_knee_flex"] == pytest.approx(90 + 10 * k * 1.04, abs=1e-3)
+        assert top["left_hip_flex"] == pytest.approx(20 * k * left, abs=1e-3)  # k kept to 4 places
+        assert top["right_hip_flex"] == pytest.approx(20 * k * right, abs=1e-3)
+        assert top["left_knee_flex"] == pytest.approx(90 + 10 * k * left, abs=1e-3)
         assert top["pitch"] == pytest.approx(-90)
+        assert 0 < top["left_hip_flex"] <= 20 and 0 < top["right_hip_flex"] <= 20
+
+
+def test_moves_are_at_most_a_little_quicker() -> None:
+    for seed in range(20):
+        tl = timeline.build(_ch(), human=timeline.Human(tempo_spread=0.1, seed=seed))
+        assert all(0.95 - 1e-9 <= k <= 1.1 + 1e-9 for k in tl.variability["rep_tempo"])
 
 
 def test_sway_and_tremor_only_in_holds_and_small() -> None:
@@ -205,11 +215,12 @@ def _ray_hits(origin: np.ndarray, dirs: np.ndarray, verts: np.ndarray, faces: np
     return np.where(hit, t, np.inf).min(axis=1)
 
 
-def test_room_never_hides_the_body() -> None:
+@pytest.mark.parametrize("direction", [(0.0, -1.0, 0.15), (1.0, 0.0, 0.7), (0.3, 1.0, 0.05)], ids=["side", "feet", "low"])
+def test_room_never_hides_the_body(direction: tuple[float, float, float]) -> None:
     from posecoach.synth.scene import Look
 
     pts = _lying_body()
-    cam = _side_camera()
+    cam = frame_camera(pts, np.array(direction), 320, 180)
     eye = cam.pose[:3, 3]
     dirs = pts - eye
     dist = np.linalg.norm(dirs, axis=1)

@@ -393,11 +393,8 @@ def room_meshes(room: Room, look: Look, camera: Camera, body_points: np.ndarray)
     near = float((rel @ fwd).min())
     half_w = float(np.abs(rel @ side).max())
     base = np.array([centre[0], centre[1], 0.0])
-    px, _ = camera.project(body_points)
-    bx0, by0 = px.min(axis=0) - 4
-    bx1, by1 = px.max(axis=0) + 4
-    _, bdepth = camera.project(body_points)
-    body_far = float(bdepth.max())
+    eye = camera.pose[:3, 3]
+    body_side = rel @ side
     meshes: list[Mesh] = []
     placed: list[dict[str, Any]] = []
 
@@ -438,7 +435,7 @@ def room_meshes(room: Room, look: Look, camera: Camera, body_points: np.ndarray)
     for kind, where, along, gap, yaw, color in room.items:
         mesh = furniture(kind, color)
         ext = mesh[0].max(axis=0) - mesh[0].min(axis=0)
-        radius = 0.5 * float(max(ext[0], ext[1]))
+        radius = float(np.linalg.norm(mesh[0][:, :2], axis=1).max())
         if where == "behind":
             origin = base + fwd * (far + gap + radius) + side * along * (half_w + 1.0)
         else:
@@ -447,16 +444,27 @@ def room_meshes(room: Room, look: Look, camera: Camera, body_points: np.ndarray)
         if float((origin - base) @ fwd) + radius > wall_d - 0.05:  # keep it inside the wall
             origin = origin - fwd * (float((origin - base) @ fwd) + radius - wall_d + 0.05)
         v, f, c = _place(mesh, origin, fwd, yaw)
-        ipx, idepth = camera.project(v)
-        overlap = (ipx[:, 0].max() > bx0 and ipx[:, 0].min() < bx1 and ipx[:, 1].max() > by0 and ipx[:, 1].min() < by1)
-        if overlap and float(idepth.min()) < body_far + 0.05:
-            continue  # it would stand in front of the body
-        if float(idepth.min()) < 0.3:
-            continue  # behind or against the camera
+        if not _cannot_hide(v - centre, rel, eye - centre, fwd, side, body_side):
+            continue
         meshes.append((v, f, c))
         placed.append({"kind": kind, "where": where, "at_m": [round(float(x), 2) for x in origin[:2]],
                        "size_m": [round(float(x), 2) for x in ext]})
     return meshes, placed
+
+
+def _cannot_hide(item: np.ndarray, body: np.ndarray, eye: np.ndarray, fwd: np.ndarray, side: np.ndarray,
+                 body_side: np.ndarray) -> bool:
+    """True when no ray from the camera at ``eye`` can meet the item before a body point (all
+    relative to the body's centre). Along a ray a coordinate changes steadily, so an item lying
+    wholly beyond every body point in some horizontal direction in which the camera lies on the
+    body's side cannot stand in front of it: beyond the body (``fwd``) or off to one side of it."""
+    margin = 0.02
+    if float((item @ fwd).min()) > float((body @ fwd).max()) + margin and float(eye @ fwd) < float((body @ fwd).max()):
+        return True
+    s_item = item @ side
+    if float(s_item.min()) > float(body_side.max()) + margin and float(eye @ side) < float(body_side.max()):
+        return True
+    return float(s_item.max()) < float(body_side.min()) - margin and float(eye @ side) > float(body_side.min())
 
 
 def shadow_mesh(verts: np.ndarray, faces: np.ndarray, light: np.ndarray, darkness: float, height: float = 0.006) -> Mesh:

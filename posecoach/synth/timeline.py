@@ -58,10 +58,12 @@ class Human:
 
     ``breath`` and ``sway`` are amplitudes in degrees (trunk flexion throughout; a lateral and
     forward sway of the trunk during holds), ``tremor`` a fast small shake of the limbs during
-    holds. ``depth_spread`` and ``tempo_spread`` are fractions: each rep's moves reach
-    ``1 +- depth_spread`` of the way from the start pose and take ``1 +- tempo_spread`` of their time
-    (holds only get longer, never shorter). ``asymmetry`` makes the left side move ``1 + a`` and
-    the right ``1 - a`` as far. Every draw comes from ``seed``.
+    holds. ``depth_spread`` and ``tempo_spread`` are fractions: each rep's moves reach between
+    ``1 - depth_spread`` and all of the way from the start pose (never farther: the choreography's
+    pose is the correct one) and take ``1 - tempo_spread / 2`` to ``1 + tempo_spread`` of their time
+    (holds only get longer, never shorter). ``asymmetry`` makes one side move less: the right
+    ``1 - a`` as far for a positive ``a``, the left ``1 + a`` for a negative one. Every draw comes
+    from ``seed``.
     """
 
     breath: float = 0.0
@@ -254,8 +256,8 @@ def build(
         hold_share = flt.factor if hit and flt is not None and flt.kind == "hold" else 1.0
         depth_k, tempo_k, hold_k = 1.0, 1.0, 1.0
         if human is not None and hrng is not None:
-            depth_k = 1.0 + hrng.uniform(-human.depth_spread, human.depth_spread)
-            tempo_k = 1.0 + hrng.uniform(-human.tempo_spread, human.tempo_spread)
+            depth_k = 1.0 - hrng.uniform(0.0, human.depth_spread)
+            tempo_k = 1.0 + hrng.uniform(-0.5 * human.tempo_spread, human.tempo_spread)
             hold_k = 1.0 + hrng.uniform(0.0, human.tempo_spread)
             tl.variability.setdefault("rep_depth", []).append(round(depth_k, 4))
             tl.variability.setdefault("rep_tempo", []).append(round(tempo_k, 4))
@@ -327,19 +329,22 @@ def build(
 
 
 def _vary_depth(pose: Pose, start: Pose, k: float, asymmetry: float, side: str | None) -> Pose:
-    """``pose`` moved ``k`` times as far from ``start``; the left side ``1 + asymmetry`` and the
-    right ``1 - asymmetry`` as far again (a sided rep as a whole, before it is mirrored)."""
+    """``pose`` moved ``k`` (at most 1) times as far from ``start``; one side moves less again: the
+    right ``1 - asymmetry`` as far when it is positive, the left ``1 + asymmetry`` when negative (a
+    sided rep as a whole, before it is mirrored). No rep goes beyond the choreographed pose, which
+    is the correct one: going farther would drift towards a fault (an over-arched bridge)."""
+    left, right = 1.0 - max(-asymmetry, 0.0), 1.0 - max(asymmetry, 0.0)
     out = {}
     for p, v in pose.items():
         f = k
         if side == "left":
-            f *= 1.0 + asymmetry
+            f *= left
         elif side == "right":
-            f *= 1.0 - asymmetry
+            f *= right
         elif p.startswith("left_"):
-            f *= 1.0 + asymmetry
+            f *= left
         elif p.startswith("right_"):
-            f *= 1.0 - asymmetry
+            f *= right
         s0 = start.get(p, 0.0)
         out[p] = s0 + f * (v - s0)
     return out

@@ -132,8 +132,8 @@ def random_hard(seed: int, view: str | None = None) -> Hard:
     human = Human(breath=round(rng.uniform(0.5, 1.5), 2), breath_hz=round(rng.uniform(0.18, 0.33), 3),
                   sway=round(rng.uniform(0.3, 1.5), 2), sway_hz=round(rng.uniform(0.25, 0.6), 2),
                   tremor=round(rng.uniform(0.1, 0.5), 2), tremor_hz=round(rng.uniform(6.0, 10.0), 2),
-                  depth_spread=round(rng.uniform(0.02, 0.06), 3), tempo_spread=round(rng.uniform(0.03, 0.1), 3),
-                  asymmetry=round(rng.uniform(-0.04, 0.04), 3), seed=rng.randrange(1 << 30))
+                  depth_spread=round(rng.uniform(0.02, 0.05), 3), tempo_spread=round(rng.uniform(0.03, 0.1), 3),
+                  asymmetry=round(rng.uniform(-0.03, 0.03), 3), seed=rng.randrange(1 << 30))
     return Hard(seed=seed, room=room, top_pattern=top_pattern, bottoms_pattern=bottoms_pattern,
                 pattern_period=period, camera=camera, degrade=degrade, human=human, crf=rng.randint(24, 33))
 
