@@ -458,7 +458,7 @@ def _cannot_hide(item: np.ndarray, body: np.ndarray, eye: np.ndarray, fwd: np.nd
     relative to the body's centre). Along a ray a coordinate changes steadily, so an item lying
     wholly beyond every body point in some horizontal direction in which the camera lies on the
     body's side cannot stand in front of it: beyond the body (``fwd``) or off to one side of it."""
-    margin = 0.02
+    margin = 0.05  # the body points are a sample of its vertices
     if float((item @ fwd).min()) > float((body @ fwd).max()) + margin and float(eye @ fwd) < float((body @ fwd).max()):
         return True
     s_item = item @ side
