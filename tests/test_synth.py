@@ -6,6 +6,7 @@ skipped without it. The committed sample clips are checked against their labels 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -335,6 +336,17 @@ def test_render_writes_video_labels_and_exact_truth(tmp_path: Path) -> None:
     assert np.all((lm[:, :2] > 0) & (lm[:, :2] < 1))  # the whole body is in the picture
     labels = json.loads((tmp_path / "b.labels.json").read_text(encoding="utf-8"))["clips"][0]
     assert labels["reps"] == 3 and labels["synthetic"]["speed"] == 6.0
+    assert "hard" not in labels
+    # a render without --hard stays byte-for-byte what it was before --hard existed
+    assert {name: hashlib.sha256((tmp_path / name).read_bytes()).hexdigest() for name in DEFAULT_RENDER_SHA256} \
+        == DEFAULT_RENDER_SHA256
+
+
+#: Digests of the render above (bridge, 160x96, --speed 6) made before ``--hard`` existed.
+DEFAULT_RENDER_SHA256 = {
+    "b.labels.json": "d31291340e5bbe4ac18493bccefe892772048510db105f507daf00de37a2706c",
+    "b.truth.jsonl": "001837c790d19716fa354ecbe60aece615c807fd4b441ffab95af83edc1c442a",
+}
 
 
 def test_severity_grades_every_fault_kind() -> None:

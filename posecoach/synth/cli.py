@@ -1,11 +1,11 @@
 """Command line of the synthetic performer.
 
     python -m posecoach.synth render CHOREO.toml|EXERCISE -o OUTDIR [--view side] [--seed N]
-        [--fault ID] [--fault-reps 2,3] [--speed X] [--random] ...
+        [--fault ID] [--fault-reps 2,3] [--speed X] [--random] [--hard] ...
     python -m posecoach.synth preview CHOREO -o poses.png   one still per key pose
     python -m posecoach.synth check [CHOREO.toml ...]    validate choreographies without rendering
     python -m posecoach.synth list                       exercises, views and faults available
-    python -m posecoach.synth corpus [--out .cache/synth] [--variants N] [--exercise ID ...]
+    python -m posecoach.synth corpus [--out .cache/synth] [--variants N] [--exercise ID ...] [--hard]
     python -m posecoach.synth samples [--only NAME ...]  re-render the committed sample clips
     python -m posecoach.synth demos [--only ID ...]      re-render the shipped demonstration clips
 """
@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how strongly the fault shows (clear: the choreography's full fault)")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--random", action="store_true", help="draw body, look and camera from --seed")
+    r.add_argument("--hard", action="store_true",
+                   help="also draw from --seed a cluttered room, clothing patterns, a held camera (tilt, roll, "
+                        "shake, a knock, partial framing), image degradation and human variability")
     r.add_argument("--jitter", type=float, default=0.0, help="timing/angle variation in [0, 0.5]")
     r.add_argument("--body", type=_body, default={}, help="phenotype values, e.g. height=0.8,weight=0.6,gender=1")
     r.add_argument("--codec", choices=("auto", "h264", "mp4v"), default="auto")
@@ -95,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--width", type=int, default=480)
     k.add_argument("--height", type=int, default=270)
     k.add_argument("--seed", type=int, default=1)
+    k.add_argument("--hard", action="store_true", help="render every clip with the hard variation of its seed")
     return parser
 
 
@@ -169,11 +173,12 @@ def main(argv: list[str] | None = None) -> int:
             from posecoach.synth.corpus import build_corpus
 
             index = build_corpus(args.out, exercises=args.exercise, variants=args.variants,
-                                 faults=not args.no_faults, width=args.width, height=args.height, seed=args.seed)
+                                 faults=not args.no_faults, width=args.width, height=args.height, seed=args.seed,
+                                 hard=args.hard)
             print(f"wrote {index}")
             return 0
         from posecoach.synth.render import Options, preview, render_clip
-        from posecoach.synth.variation import randomize
+        from posecoach.synth.variation import harden, randomize
 
         path = choreo_mod.find(args.choreography)
         if args.command == "preview":
@@ -187,8 +192,11 @@ def main(argv: list[str] | None = None) -> int:
                       jitter=args.jitter, body=args.body, codec=args.codec)
         if args.random:
             opt = randomize(opt, args.seed, choreo_mod.load(path).view)
+        if args.hard:
+            opt = harden(opt, args.seed, choreo_mod.load(path).view)
         stem = args.name or (choreo_mod.load(path).exercise + (f"_{args.fault}" if args.fault else "")
-                             + (f"_{args.severity}" if args.fault and args.severity != "clear" else ""))
+                             + (f"_{args.severity}" if args.fault and args.severity != "clear" else "")
+                             + ("_hard" if args.hard else ""))
         entry = render_clip(path, args.out, stem, opt, progress=True)
         print(f"wrote {args.out / entry['file']} ({entry['frames']} frames, {entry['reps']} reps)")
         return 0

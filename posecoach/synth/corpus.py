@@ -57,10 +57,18 @@ def _render(choreo_path: Path, out_dir: Path, name: str, opt: Any) -> dict[str, 
 
 
 def build_corpus(out: Path, exercises: list[str] | None = None, variants: int = 4, faults: bool = True,
-                 width: int = 480, height: int = 270, seed: int = 1) -> Path:
-    """Render the corpus into ``out`` and write ``out/labels.json``; returns that path."""
+                 width: int = 480, height: int = 270, seed: int = 1, hard: bool = False) -> Path:
+    """Render the corpus into ``out`` and write ``out/labels.json``; returns that path.
+
+    ``hard`` renders every clip with the hard variation of its seed (names end in ``_hard``)."""
     from posecoach.synth.render import Options
-    from posecoach.synth.variation import randomize
+    from posecoach.synth.variation import harden, randomize
+
+    def vary(base: Any, s: int, view: str) -> Any:
+        opt = randomize(base, s)
+        return harden(opt, s, view) if hard else opt
+
+    tag = "_hard" if hard else ""
 
     paths = sorted(choreo_mod.builtin_dir().glob("*.toml"))
     if exercises:
@@ -80,12 +88,12 @@ def build_corpus(out: Path, exercises: list[str] | None = None, variants: int = 
             s = rng.randrange(1_000_000)
             base = Options(view=view, camera_side=side, width=width, height=height,
                            speed=round(rng.uniform(0.8, 1.25), 2), jitter=0.1)
-            jobs.append((f"{ch.exercise}_v{k}_s{s}", randomize(base, s)))
+            jobs.append((f"{ch.exercise}_v{k}_s{s}{tag}", vary(base, s, view)))
         if faults:
             for fid in ch.faults:
                 s = rng.randrange(1_000_000)
                 base = Options(view=ch.view, width=width, height=height, fault=fid, jitter=0.05)
-                jobs.append((f"{ch.exercise}_{fid}_s{s}", randomize(base, s)))
+                jobs.append((f"{ch.exercise}_{fid}_s{s}{tag}", vary(base, s, ch.view)))
         for name, opt in jobs:
             entry = _render(path, out / ch.exercise, name, opt)
             if entry is not None:

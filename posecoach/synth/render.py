@@ -21,7 +21,10 @@ from posecoach.landmarks import INDEX
 from posecoach.synth import choreo as choreo_mod
 from posecoach.synth import timeline as timeline_mod
 from posecoach.synth.body import PHENOTYPES, Body, rot
-from posecoach.synth.scene import Camera, Look, Renderer, box_mesh, floor_mesh, frame_camera, view_direction
+from posecoach.synth.degrade import Degrader
+from posecoach.synth.scene import (Camera, Look, Renderer, box_mesh, floor_mesh, frame_camera, handheld_poses,
+                                   pattern_shade, room_meshes, shadow_mesh, view_direction)
+from posecoach.synth.variation import Hard
 from posecoach.synth.video import Mp4Writer
 from posecoach.track import TrackWriter
 from posecoach.types import PoseFrame
@@ -52,6 +55,7 @@ class Options:
     body: dict[str, float] = field(default_factory=dict)
     look: Look = field(default_factory=Look)
     codec: str = "auto"
+    hard: Hard | None = None  #: room, patterns, held camera, degradation, human variability (``--hard``)
 
 
 @dataclass
@@ -132,8 +136,12 @@ def choose_camera(frames: list[Placed], ch: choreo_mod.Choreography, opt: Option
     front = first.root @ np.array([0.0, -1.0, 0.0])
     direction = view_direction(opt.view or ch.view, lateral, front, head,
                                opt.camera_side or ch.camera_side, opt.elevation)
-    pts = np.concatenate([f.vertices[::25] for f in frames[:: max(1, len(frames) // 40)]])
-    return frame_camera(pts, direction, opt.width, opt.height, distance_scale=opt.distance)
+    return frame_camera(clip_points(frames), direction, opt.width, opt.height, distance_scale=opt.distance)
+
+
+def clip_points(frames: list[Placed]) -> np.ndarray:
+    """A sample of the body's vertices over the whole clip (for framing)."""
+    return np.concatenate([f.vertices[::25] for f in frames[:: max(1, len(frames) // 40)]])
 
 
 def props(ch: choreo_mod.Choreography, frames: list[Placed]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -171,10 +179,17 @@ def truth_frame(index: int, t_ms: int, cam: Camera, lm_world: np.ndarray, depth_
     return PoseFrame(index, t_ms, w, h, lms, world)
 
 
-def vertex_colors(body: Body, look: Look) -> np.ndarray:
-    """RGBA per vertex from the body regions (skin, top, bottoms, feet, hair)."""
+def vertex_colors(body: Body, look: Look, hard: Hard | None = None) -> np.ndarray:
+    """RGBA per vertex from the body regions (skin, top, bottoms, feet, hair); with ``hard`` the
+    top and bottoms carry its clothing patterns."""
     palette = np.array([look.skin, look.top, look.bottoms, look.feet, look.hair])
-    rgb = palette[body.region_of_vertices()]
+    region = body.region_of_vertices()
+    rgb = palette[region]
+    if hard is not None:
+        for reg, pattern, k in ((1, hard.top_pattern, 1), (2, hard.bottoms_pattern, 2)):
+            sel = region == reg
+            shade = pattern_shade(body.rest_vertices[sel], pattern, hard.pattern_period, hard.seed + k)
+            rgb[sel] = np.clip(rgb[sel] * shade[:, None], 0.0, 1.0)
     return np.concatenate([rgb, np.ones((len(rgb), 1))], axis=1)
 
 
@@ -190,35 +205,69 @@ def render_clip(choreo_path: Path, out_dir: Path, name: str | None = None, opt: 
     ch = choreo_mod.load(choreo_path)
     if opt.reps is not None:
         ch = dataclasses.replace(ch, count=opt.reps)
+    hard = opt.hard
     tl = timeline_mod.build(ch, speed=opt.speed, fault=opt.fault, fault_reps=opt.fault_reps,
-                            jitter=opt.jitter, seed=opt.seed, severity=opt.severity)
+                            jitter=opt.jitter, seed=opt.seed, severity=opt.severity,
+                            human=hard.human if hard is not None else None)
     name = name or ch.exercise
     out_dir.mkdir(parents=True, exist_ok=True)
     body = Body(opt.body)
     frames = place_frames(body, tl, ch, opt.fps)
     cam = choose_camera(frames, ch, opt)
-    colors = vertex_colors(body, opt.look)
+    colors = vertex_colors(body, opt.look, hard)
     centre = np.mean([f.landmarks.mean(axis=0) for f in frames], axis=0)
     floor = floor_mesh(centre, 16.0, 32, opt.look)
+    scene_props = props(ch, frames)
+    poses: list[np.ndarray] | None = None
+    placed: list[dict[str, Any]] = []
+    if hard is not None:
+        pts = clip_points(frames)
+        cam, poses = handheld_poses(cam, hard.camera, pts, len(frames), opt.fps)
+        room, placed = room_meshes(hard.room, opt.look, cam, pts)
+        scene_props = scene_props + room
     renderer = Renderer(opt.width, opt.height, opt.look)
-    renderer.setup(cam, floor, props(ch, frames))
+    renderer.setup(cam, floor, scene_props)
     mp4 = out_dir / f"{name}.mp4"
     header = {"fps": opt.fps, "width": opt.width, "height": opt.height, "source": mp4.name,
               "model": "synthetic-truth", "exercise": ch.exercise, "view": opt.view or ch.view}
+    degrader = Degrader(hard.degrade, opt.width, opt.height, opt.fps) if hard is not None else None
+    crf = {"crf": hard.crf} if hard is not None else {}
+    cropped = 0
     try:
-        with Mp4Writer(mp4, opt.fps, opt.width, opt.height, opt.codec) as video, \
+        with Mp4Writer(mp4, opt.fps, opt.width, opt.height, opt.codec, **crf) as video, \
                 TrackWriter(out_dir / f"{name}.truth.jsonl", header) as track:
+            window: list[np.ndarray] = []  # the last rendered frames, for the motion blur of a hard render
             for i, f in enumerate(frames):
-                rgb, depth = renderer.render(f.vertices, body.faces, colors)
-                video.write_rgb(rgb)
-                track.write(truth_frame(i, int(round(1000 * i / opt.fps)), cam, f.landmarks, depth))
+                if hard is None or poses is None or degrader is None:
+                    rgb, depth = renderer.render(f.vertices, body.faces, colors)
+                    video.write_rgb(rgb)
+                    track.write(truth_frame(i, int(round(1000 * i / opt.fps)), cam, f.landmarks, depth))
+                else:
+                    shadow = (shadow_mesh(f.vertices, body.faces, renderer.light_direction, hard.room.shadow)
+                              if hard.room.shadow > 0 else None)
+                    rgb, depth = renderer.render(f.vertices, body.faces, colors, poses[i], shadow)
+                    frame_cam = Camera(poses[i], cam.yfov, cam.width, cam.height)
+                    truth = truth_frame(i, int(round(1000 * i / opt.fps)), frame_cam, f.landmarks, depth)
+                    if truth.landmarks is not None and bool((truth.landmarks[:, 3] == 0.0).any()):
+                        cropped += 1
+                    track.write(truth)
+                    window = (window + [rgb])[-3:]
+                    if i >= 1:  # frame i - 1 now has both neighbours
+                        prev = window[0] if len(window) == 3 else None
+                        video.write_rgb(degrader.apply(i - 1, prev, window[-2], window[-1]))
                 if progress and i % 30 == 0:
                     print(f"\r{name}: frame {i + 1}/{len(frames)}", end="", flush=True)
+            if degrader is not None and window:
+                last = len(frames) - 1
+                video.write_rgb(degrader.apply(last, window[-2] if len(window) >= 2 else None, window[-1], None))
     finally:
         renderer.close()
     if progress:
         print()
     entry = label_entry(ch, tl, opt, mp4.name, len(frames), cam)
+    if hard is not None:
+        entry["hard"] = {**hard.record(), "placed": placed, "variability": tl.variability,
+                         "frames_with_points_out_of_frame": cropped}
     (out_dir / f"{name}.labels.json").write_text(json.dumps({"clips": [entry]}, indent=1) + "\n", encoding="utf-8")
     return entry
 

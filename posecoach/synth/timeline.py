@@ -38,6 +38,51 @@ class Bounce:
     frequency: float
 
 
+@dataclass(frozen=True)
+class Wobble:
+    """A small periodic motion added to some parameters between ``start`` and ``end`` (breathing,
+    sway, tremor): ``amplitude`` degrees, ``frequency`` Hz, ``phase`` radians, ramped in and out."""
+
+    start: float
+    end: float
+    params: tuple[str, ...]
+    amplitude: float
+    frequency: float
+    phase: float = 0.0
+    ramp: float = 0.3
+
+
+@dataclass(frozen=True)
+class Human:
+    """Human variability of a performance (all zero: the choreography exactly).
+
+    ``breath`` and ``sway`` are amplitudes in degrees (trunk flexion throughout; a lateral and
+    forward sway of the trunk during holds), ``tremor`` a fast small shake of the limbs during
+    holds. ``depth_spread`` and ``tempo_spread`` are fractions: each rep's moves reach between
+    ``1 - depth_spread`` and all of the way from the start pose (never farther: the choreography's
+    pose is the correct one) and take ``1 - tempo_spread / 2`` to ``1 + tempo_spread`` of their time
+    (holds only get longer, never shorter). ``asymmetry`` makes one side move less: the right
+    ``1 - a`` as far for a positive ``a``, the left ``1 + a`` for a negative one. Every draw comes
+    from ``seed``.
+    """
+
+    breath: float = 0.0
+    breath_hz: float = 0.25
+    sway: float = 0.0
+    sway_hz: float = 0.4
+    tremor: float = 0.0
+    tremor_hz: float = 8.0
+    depth_spread: float = 0.0
+    tempo_spread: float = 0.0
+    asymmetry: float = 0.0
+    seed: int = 0
+
+
+#: Limb parameters that tremble during holds.
+TREMOR_PARAMS: tuple[str, ...] = ("left_shoulder_flex", "right_shoulder_flex", "left_hip_flex", "right_hip_flex",
+                                  "left_knee_flex", "right_knee_flex", "left_elbow_flex", "right_elbow_flex")
+
+
 @dataclass
 class Timeline:
     """Timed key poses plus exact labels. ``duration`` is in seconds."""
@@ -52,6 +97,9 @@ class Timeline:
     faults: list[dict[str, Any]]
     phases: dict[str, list[list[float]]] = field(default_factory=dict)
     unjudged: frozenset[str] = frozenset()  #: ids of injected faults the spec cannot judge
+    wobbles: list[Wobble] = field(default_factory=list)
+    #: what the human variability drew (per-rep depth and tempo factors); empty without it
+    variability: dict[str, Any] = field(default_factory=dict)
 
     def segment_at(self, t: float) -> tuple[Key, Key, float]:
         """The keys around ``t`` and the eased weight of the later one."""
@@ -75,6 +123,13 @@ class Timeline:
                 delta = bounce.amplitude * ramp * math.sin(2 * math.pi * bounce.frequency * (t - bounce.start))
                 for p in bounce.params:
                     pose[p] += delta
+        for wob in self.wobbles:
+            if wob.start <= t <= wob.end:
+                ramp = min(1.0, (t - wob.start) / wob.ramp, (wob.end - t) / wob.ramp) if wob.ramp > 0 else 1.0
+                delta = wob.amplitude * ramp * math.sin(2 * math.pi * wob.frequency * (t - wob.start) + wob.phase)
+                for p in wob.params:
+                    if p in pose:
+                        pose[p] += delta
         return pose
 
     def frame_count(self, fps: float) -> int:
@@ -151,6 +206,7 @@ def build(
     jitter: float = 0.0,
     seed: int = 0,
     severity: str = "clear",
+    human: Human | None = None,
 ) -> Timeline:
     """Lay out the keys and labels.
 
@@ -158,7 +214,8 @@ def build(
     injected into the reps ``fault_reps`` (1-based; default: the second rep, or the only one).
     ``severity`` (``SEVERITIES``) grades the fault; its labels carry the grade.
     ``jitter`` in [0, 1) varies each step's duration by up to that fraction and each key angle by up
-    to ``10 * jitter`` degrees, reproducibly from ``seed``.
+    to ``10 * jitter`` degrees, reproducibly from ``seed``. ``human`` adds breathing, sway and
+    tremor, and spreads depth and tempo between reps and sides (``Human``), from its own seed.
     """
     if speed <= 0:
         raise ValueError(f"speed must be positive, got {speed}")
@@ -174,6 +231,7 @@ def build(
         if not 1 <= r <= choreo.count:
             raise ValueError(f"fault rep {r} is outside 1..{choreo.count}")
     rng = random.Random(seed)
+    hrng = random.Random(f"human:{human.seed}") if human is not None else None
 
     def dur(seconds: float, rep_factor: float = 1.0) -> float:
         j = 1.0 + (rng.uniform(-jitter, jitter) if jitter else 0.0)
@@ -196,6 +254,14 @@ def build(
         hit = flt is not None and rep in fault_reps
         factor = flt.factor if hit and flt is not None and flt.kind == "speed" else 1.0
         hold_share = flt.factor if hit and flt is not None and flt.kind == "hold" else 1.0
+        depth_k, tempo_k, hold_k = 1.0, 1.0, 1.0
+        if human is not None and hrng is not None:
+            depth_k = 1.0 - hrng.uniform(0.0, human.depth_spread)
+            tempo_k = 1.0 + hrng.uniform(-0.5 * human.tempo_spread, human.tempo_spread)
+            hold_k = 1.0 + hrng.uniform(0.0, human.tempo_spread)
+            tl.variability.setdefault("rep_depth", []).append(round(depth_k, 4))
+            tl.variability.setdefault("rep_tempo", []).append(round(tempo_k, 4))
+            tl.variability.setdefault("rep_hold", []).append(round(hold_k, 4))
         rep_start = t
         last_move_end = t
         current = choreo.start
@@ -205,6 +271,7 @@ def build(
             seconds = dur(step.seconds, factor)
             if step.to is None and current != choreo.start:
                 seconds *= hold_share
+            seconds *= hold_k if step.to is None else tempo_k
             if step.to is None:
                 keys.append(Key(t + seconds, keys[-1].pose, "linear", keys[-1].contacts))
                 if current != choreo.start:
@@ -216,6 +283,8 @@ def build(
                         tl.holds.append(hold)
             else:
                 pose = choreo.poses[step.to]
+                if human is not None and step.to != choreo.start:
+                    pose = _vary_depth(pose, start_pose, depth_k, human.asymmetry, side)
                 offset_here = hit and flt is not None and flt.kind == "offset" and (
                     flt.whole_rep or step.to != choreo.start)
                 if offset_here and flt is not None:
@@ -254,7 +323,58 @@ def build(
     t += dur(choreo.lead_out)
     keys.append(Key(t, keys[-1].pose, "linear", keys[-1].contacts))
     tl.duration = t
+    if human is not None and hrng is not None:
+        _add_wobbles(tl, human, hrng, [(h["start"], h["end"]) for h in tl.holds] or _still_spans(keys))
     return tl
+
+
+def _vary_depth(pose: Pose, start: Pose, k: float, asymmetry: float, side: str | None) -> Pose:
+    """``pose`` moved ``k`` (at most 1) times as far from ``start``; one side moves less again: the
+    right ``1 - asymmetry`` as far when it is positive, the left ``1 + asymmetry`` when negative (a
+    sided rep as a whole, before it is mirrored). No rep goes beyond the choreographed pose, which
+    is the correct one: going farther would drift towards a fault (an over-arched bridge)."""
+    left, right = 1.0 - max(-asymmetry, 0.0), 1.0 - max(asymmetry, 0.0)
+    out = {}
+    for p, v in pose.items():
+        f = k
+        if side == "left":
+            f *= left
+        elif side == "right":
+            f *= right
+        elif p.startswith("left_"):
+            f *= left
+        elif p.startswith("right_"):
+            f *= right
+        s0 = start.get(p, 0.0)
+        out[p] = s0 + f * (v - s0)
+    return out
+
+
+def _still_spans(keys: list[Key]) -> list[tuple[float, float]]:
+    """Spans where the keyed pose does not change (the holds of a choreography that records none)."""
+    return [(a.t, b.t) for a, b in zip(keys, keys[1:]) if b.t - a.t >= 0.6 and a.pose == b.pose]
+
+
+def _add_wobbles(tl: Timeline, human: Human, rng: random.Random, holds: list[tuple[float, float]]) -> None:
+    """Breathing over the whole clip; sway and tremor in every hold."""
+    if human.breath > 0:
+        tl.wobbles.append(Wobble(0.0, tl.duration, ("spine_flex",), human.breath, human.breath_hz,
+                                 rng.uniform(0, 2 * math.pi), ramp=0.0))
+        tl.wobbles.append(Wobble(0.0, tl.duration, ("neck_flex",), -0.5 * human.breath, human.breath_hz,
+                                 rng.uniform(0, 2 * math.pi), ramp=0.0))
+    for a, b in holds:
+        if b - a < 0.3:
+            continue
+        if human.sway > 0:
+            tl.wobbles.append(Wobble(a, b, ("spine_side",), human.sway, human.sway_hz * rng.uniform(0.8, 1.25),
+                                     rng.uniform(0, 2 * math.pi)))
+            tl.wobbles.append(Wobble(a, b, ("spine_twist",), 0.5 * human.sway, human.sway_hz * rng.uniform(0.6, 1.0),
+                                     rng.uniform(0, 2 * math.pi)))
+        if human.tremor > 0:
+            for p in TREMOR_PARAMS:
+                tl.wobbles.append(Wobble(a, b, (p,), human.tremor * rng.uniform(0.5, 1.0),
+                                         human.tremor_hz * rng.uniform(0.8, 1.2), rng.uniform(0, 2 * math.pi), ramp=0.1))
+    tl.variability["holds_with_sway_and_tremor"] = sum(1 for a, b in holds if b - a >= 0.3)
 
 
 def _fault_windows(
