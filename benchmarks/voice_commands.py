@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import itertools  # noqa: E402
 
-from posecoach.control.speech import COMMAND_SEARCH, COMMANDS, THRESHOLD, THRESHOLDS, Heard, Spotter  # noqa: E402
+from posecoach.control.speech import COMMAND_SEARCH, COMMANDS, NUMBER_WORD_THRESHOLD, THRESHOLD, THRESHOLDS, Heard, Spotter  # noqa: E402
 from posecoach.control.speech_eval import (  # noqa: E402
     NOISE_SNR_DB,
     TEST_VOICES,
@@ -58,18 +58,20 @@ def decode_all(voices: list[Voice], mode: str, extra: list[str]) -> list[tuple[s
 Thresholds = dict[str, tuple[float, float]]
 
 
-def passes(h: Heard, thresholds: Thresholds) -> bool:
+def passes(h: Heard, thresholds: Thresholds, number_threshold: float = THRESHOLD,
+           number_word: float = NUMBER_WORD_THRESHOLD) -> bool:
     """The spotter's own test (``Spotter._passes``) on a phrase reported at any score."""
     if h.phrase not in thresholds:
-        return h.score >= THRESHOLD
+        return h.score >= number_threshold and h.word_score >= number_word
     a, b = thresholds[h.phrase]
     return h.score >= a and h.word_score >= b
 
 
-def scores_at(decoded: list[tuple[str, Stream, list[Heard]]], thresholds: Thresholds) -> dict[str, Score]:
+def scores_at(decoded: list[tuple[str, Stream, list[Heard]]], thresholds: Thresholds,
+              number_threshold: float = THRESHOLD, number_word: float = NUMBER_WORD_THRESHOLD) -> dict[str, Score]:
     out: dict[str, Score] = {}
     for label, stream, heard in decoded:
-        s = score(stream, [h for h in heard if passes(h, thresholds)], label)
+        s = score(stream, [h for h in heard if passes(h, thresholds, number_threshold, number_word)], label)
         out.setdefault(label.split()[-1], Score()).add(s)
     return out
 
@@ -125,6 +127,23 @@ def tune(decoded: list[tuple[str, Stream, list[Heard]]]) -> Thresholds:
     return out
 
 
+def tune_rating(decoded: list[tuple[str, Stream, list[Heard]]]) -> tuple[float, float]:
+    """The one (utterance, word) threshold pair for all numbers with the fewest misses plus
+    2 x false accepts (a number taken from other speech, or the wrong number) on the tuning voices."""
+    best: tuple[float, float, float, int, int] | None = None
+    for a, b in itertools.product(GRID, GRID):
+        misses = false = 0
+        for label, stream, heard in decoded:
+            s = score(stream, [h for h in heard if h.score >= a and h.word_score >= b], label)
+            misses, false = misses + s.commands - s.hits, false + s.false_accepts
+        cost = misses + 2.0 * false
+        if best is None or cost < best[2]:
+            best = (a, b, cost, misses, false)
+    assert best is not None
+    print(f"  numbers: thresholds ({best[0]}, {best[1]}): missed {best[3]}, false accepts {best[4]}")
+    return best[0], best[1]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mode", choices=["commands", "rating"], default="commands")
@@ -135,17 +154,22 @@ def main() -> int:
     args = ap.parse_args()
     extra = coach_texts() if args.coach else []
     thresholds: Thresholds = dict(THRESHOLDS) if args.mode == COMMAND_SEARCH else {}
+    number_threshold, number_word = THRESHOLD, NUMBER_WORD_THRESHOLD
     tuning = decode_all(TUNE_VOICES, args.mode, extra)
     if args.tune and args.mode == COMMAND_SEARCH:
         thresholds = tune(tuning)
         print(f"chosen thresholds: {thresholds} (in use: {THRESHOLDS})")
-    shown = thresholds or f"{THRESHOLD} for numbers"
+    elif args.tune:
+        number_threshold, number_word = tune_rating(tuning)
+        print(f"chosen number thresholds: ({number_threshold}, {number_word}) (in use: {THRESHOLD}, {NUMBER_WORD_THRESHOLD})")
+    shown = thresholds or f"({number_threshold}, {number_word}) for numbers"
+    # the tuning voices' misses and false accepts are listed only when no held-out figures follow
     print_scores(f"{args.mode}, thresholds {shown}, tuning voices {', '.join(map(str, TUNE_VOICES))}:",
-                 scores_at(tuning, thresholds))
+                 scores_at(tuning, thresholds, number_threshold, number_word), args.verbose and args.tune_only)
     if args.tune_only:
         return 0
     print_scores(f"{args.mode}, thresholds {shown}, held-out voices {', '.join(map(str, TEST_VOICES))}:",
-                 scores_at(decode_all(TEST_VOICES, args.mode, extra), thresholds), args.verbose)
+                 scores_at(decode_all(TEST_VOICES, args.mode, extra), thresholds, number_threshold, number_word), args.verbose)
     return 0
 
 
