@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import itertools  # noqa: E402
 
-from posecoach.control.speech import COMMAND_SEARCH, COMMANDS, NUMBER_WORD_THRESHOLD, THRESHOLD, THRESHOLDS, Heard, Spotter  # noqa: E402
+from posecoach.control.speech import COMMAND_SEARCH, COMMANDS, THRESHOLD, THRESHOLDS, Heard, Spotter  # noqa: E402
 from posecoach.control.speech_eval import (  # noqa: E402
     NOISE_SNR_DB,
     TEST_VOICES,
@@ -56,6 +56,9 @@ def decode_all(voices: list[Voice], mode: str, extra: list[str]) -> list[tuple[s
 
 
 Thresholds = dict[str, tuple[float, float]]
+#: The spotter takes a number on its utterance score alone; ``--mode rating --tune`` searches a
+#: word threshold as well, to see whether one would help.
+NUMBER_WORD_THRESHOLD = -99.0
 
 
 def passes(h: Heard, thresholds: Thresholds, number_threshold: float = THRESHOLD,
@@ -161,7 +164,7 @@ def main() -> int:
         print(f"chosen thresholds: {thresholds} (in use: {THRESHOLDS})")
     elif args.tune:
         number_threshold, number_word = tune_rating(tuning)
-        print(f"chosen number thresholds: ({number_threshold}, {number_word}) (in use: {THRESHOLD}, {NUMBER_WORD_THRESHOLD})")
+        print(f"chosen number thresholds: ({number_threshold}, {number_word}) (in use: {THRESHOLD}, none)")
     shown = thresholds or f"({number_threshold}, {number_word}) for numbers"
     # the tuning voices' misses and false accepts are listed only when no held-out figures follow
     print_scores(f"{args.mode}, thresholds {shown}, tuning voices {', '.join(map(str, TUNE_VOICES))}:",
