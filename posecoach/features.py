@@ -22,7 +22,7 @@ import numpy as np
 
 from posecoach import landmarks as lm
 from posecoach.spec.schema import (
-    Displacement, Distance, JointAngle, Lateral, LineOffset, Offset, SegmentAngle, Spec, point_landmarks,
+    Displacement, Distance, JointAngle, Lateral, LineOffset, Metric, Offset, SegmentAngle, Spec, point_landmarks,
 )
 from posecoach.types import Features, PoseFrame
 
@@ -119,6 +119,14 @@ class FeatureExtractor:
         self._across_ref: dict[str, float] = {}
         self._drop_ref: dict[str, deque[tuple[float, float, float]]] = {}  # name -> (t_s, height, pair tilt)
         self._t = 0.0
+        # ``lateral`` metrics with ``baseline = "setup"``: the same shift from the image's middle
+        # of the pair, its recent values, and its value at the start of the set
+        self._lateral_absolute = {
+            k: m.model_copy(update={"baseline": "none"})
+            for k, m in spec.metrics.items() if isinstance(m, Lateral) and m.baseline == "setup"
+        }
+        self._lateral_recent: dict[str, deque[float]] = {k: deque(maxlen=self.BASELINE_FRAMES) for k in self._lateral_absolute}
+        self._lateral_base: dict[str, float] = {}
         self._disp_points = sorted(
             {(m.point, s) for m in spec.metrics.values() if isinstance(m, Displacement) for s in lm.SIDES}
         )
@@ -126,10 +134,13 @@ class FeatureExtractor:
     # -- state ------------------------------------------------------------------------------
     def baseline_metrics(self) -> frozenset[str]:
         """Metrics that need the start-of-set position."""
-        return frozenset(k for k, m in self.spec.metrics.items() if isinstance(m, Displacement))
+        return frozenset(k for k, m in self.spec.metrics.items() if isinstance(m, Displacement)) | frozenset(
+            self._lateral_absolute
+        )
 
     def set_baseline(self) -> None:
         """Take the start-of-set positions: the median of the last few frames' points."""
+        self._set_lateral_baselines()
         if not self._recent:
             return
         keys = self._recent[-1].keys()
@@ -198,10 +209,34 @@ class FeatureExtractor:
         value = drop if side == "left" else -drop
         return value, side
 
-    def _metric(self, name: str, pts: _Points) -> tuple[float, str]:
-        m = self.spec.metrics[name]
+    def _set_lateral_baselines(self) -> None:
+        """``lateral`` metrics with ``baseline = "setup"``: their shift at the start of the set,
+        the median of the last few frames. One with no recent value (seen only from the side,
+        where the drop is measured instead) keeps the image's middle of the pair (0)."""
+        for name, recent in self._lateral_recent.items():
+            known = [v for v in recent if not math.isnan(v)]
+            self._lateral_base[name] = float(np.median(known)) if known else 0.0
+
+    def _lateral_from_setup(self, name: str, pts: _Points) -> tuple[float, str]:
+        """A ``baseline = "setup"`` shift: the shift in the image less the one at the start of
+        the set (unknown before the set starts). Seen from the side (and not measured there by
+        its drop) the shift is towards or away from the camera: unknown too."""
+        if self._view == "side":
+            return _NAN, ""
+        value, _ = self._metric(name, pts, self._lateral_absolute[name])
+        self._lateral_recent[name].append(value)
+        base = self._lateral_base.get(name)
+        if base is None or math.isnan(value):
+            return _NAN, ""
+        shifted = value - base
+        return shifted, "left" if shifted > 0 else "right"
+
+    def _metric(self, name: str, pts: _Points, metric: Metric | None = None) -> tuple[float, str]:
+        m = self.spec.metrics[name] if metric is None else metric
         if isinstance(m, Lateral) and m.side_view == "drop" and self._view == "side":
             return self._lateral_from_side(name, m, pts)
+        if isinstance(m, Lateral) and m.baseline == "setup":
+            return self._lateral_from_setup(name, pts)
         if isinstance(m, Lateral):
             a, b = pts.get(m.across[0], "left"), pts.get(m.across[1], "right")
             p = pts.get(m.point, "left")

@@ -88,6 +88,44 @@ def test_lateral_is_positive_towards_the_persons_left():
     assert f.values["roll"] > 0.5 and f.sides["roll"] == "left"
 
 
+SUPINE_FROM_ABOVE_OFF_CENTRE = {  # knees together and centred, but the camera hangs off to one side
+    "left_shoulder": (600, 100), "right_shoulder": (400, 100), "left_hip": (560, 250), "right_hip": (440, 250),
+    "left_knee": (560, 350), "right_knee": (520, 350),  # mid knee 40 px (a third of a hip width) to the left
+}
+
+
+def test_lateral_from_setup_measures_from_the_start_position():
+    spec = spec_with({"roll": {"type": "lateral", "point": "mid_knee", "baseline": "setup"}})
+    fx = FeatureExtractor(spec)
+    assert fx.baseline_metrics() == {"roll"}
+    for i in range(5):  # the setup hold, knees in their start position
+        assert math.isnan(fx.compute(pose(SUPINE_FROM_ABOVE_OFF_CENTRE, 33 * i)).values["roll"])
+    fx.set_baseline()
+    at_rest = fx.compute(pose(SUPINE_FROM_ABOVE_OFF_CENTRE, 200))
+    assert at_rest.values["roll"] == pytest.approx(0.0, abs=1e-6)
+    # 60 px (half a hip width) to the person's right of the start position
+    rolled = dict(SUPINE_FROM_ABOVE_OFF_CENTRE, left_knee=(500, 350), right_knee=(460, 350))
+    f = fx.compute(pose(rolled, 233))
+    assert f.values["roll"] == pytest.approx(-0.5, abs=0.01) and f.sides["roll"] == "right"
+
+
+def test_lateral_without_baseline_keeps_the_image_middle():
+    plain = FeatureExtractor(spec_with({"roll": {"type": "lateral", "point": "mid_knee"}}))
+    assert plain.baseline_metrics() == frozenset()
+    plain.set_baseline()
+    f = plain.compute(pose(SUPINE_FROM_ABOVE_OFF_CENTRE))
+    assert f.values["roll"] == pytest.approx(1 / 3, abs=0.01) and f.sides["roll"] == "left"
+
+
+def test_lateral_from_setup_with_no_start_frame_keeps_the_image_middle():
+    # no frame before the set started (say, it was seen only from the side): no start shift to take off
+    spec = spec_with({"roll": {"type": "lateral", "point": "mid_knee", "baseline": "setup"}})
+    fx = FeatureExtractor(spec)
+    fx.set_baseline()
+    f = fx.compute(pose(SUPINE_FROM_ABOVE_OFF_CENTRE))
+    assert f.values["roll"] == pytest.approx(1 / 3, abs=0.01)
+
+
 def test_max_side_reports_which_side():
     spec = spec_with({"reach": {"type": "joint_angle", "points": ["shoulder", "hip", "knee"], "side": "max"}})
     straight_right = dict(BRIDGE_DOWN, right_knee=(700, 402))

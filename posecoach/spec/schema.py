@@ -164,6 +164,12 @@ class Lateral(_Model):
     #: pair itself tilts with the movement (the pelvis hitching in a side bend) and a shift
     #: along the tilted line would hide most of the bend.
     along: Literal["pair", "level"] = "pair"
+    #: "none": the shift from the middle of the pair as the image shows it. "setup": the shift
+    #: from where the point sat across the pair at the start of the set (the setup hold), so a
+    #: camera that hangs off to one side, and makes a centred point look shifted, does not
+    #: count as a shift; unknown before the set starts. Not used for the "drop" side view,
+    #: which already measures from the point's own resting height.
+    baseline: Literal["none", "setup"] = "none"
     label: str = ""
 
     @property
