@@ -134,9 +134,7 @@ class FeatureExtractor:
     # -- state ------------------------------------------------------------------------------
     def baseline_metrics(self) -> frozenset[str]:
         """Metrics that need the start-of-set position."""
-        return frozenset(k for k, m in self.spec.metrics.items() if isinstance(m, Displacement)) | frozenset(
-            self._lateral_absolute
-        )
+        return frozenset(k for k, m in self.spec.metrics.items() if isinstance(m, Displacement))
 
     def set_baseline(self) -> None:
         """Take the start-of-set positions: the median of the last few frames' points."""
@@ -211,24 +209,34 @@ class FeatureExtractor:
 
     def _set_lateral_baselines(self) -> None:
         """``lateral`` metrics with ``baseline = "setup"``: their shift at the start of the set,
-        the median of the last few frames. One with no recent value (seen only from the side,
-        where the drop is measured instead) keeps the image's middle of the pair (0)."""
+        the median of the last few frames seen across the body (NaN if none was: the set started
+        seen from the side)."""
         for name, recent in self._lateral_recent.items():
             known = [v for v in recent if not math.isnan(v)]
-            self._lateral_base[name] = float(np.median(known)) if known else 0.0
+            self._lateral_base[name] = float(np.median(known)) if known else _NAN
 
     def _lateral_from_setup(self, name: str, pts: _Points) -> tuple[float, str]:
         """A ``baseline = "setup"`` shift: the shift in the image less the one at the start of
-        the set (unknown before the set starts). Seen from the side (and not measured there by
-        its drop) the shift is towards or away from the camera: unknown too."""
-        if self._view == "side":
+        the set. Before the set starts it is the shift from the median of the last few frames, so
+        the setup's rest check asks for the point to be still wherever it lies, and the start
+        position is then the median of those still frames.
+
+        Seen from the side (and not measured there by its drop) the shift is towards or away
+        from the camera: unknown there, so a set cannot start from the side, unless the set
+        started across the body (then a moment's side reading, a body turning with the movement,
+        is still measured)."""
+        base = self._lateral_base.get(name)
+        if self._view == "side" and (base is None or math.isnan(base)):
             return _NAN, ""
         value, _ = self._metric(name, pts, self._lateral_absolute[name])
-        self._lateral_recent[name].append(value)
-        base = self._lateral_base.get(name)
-        if base is None or math.isnan(value):
+        if base is None:
+            recent = self._lateral_recent[name]
+            recent.append(value)
+            known = [v for v in recent if not math.isnan(v)]
+            return (value - float(np.median(known)), "") if known and not math.isnan(value) else (_NAN, "")
+        shifted = value - (0.0 if math.isnan(base) else base)
+        if math.isnan(shifted):
             return _NAN, ""
-        shifted = value - base
         return shifted, "left" if shifted > 0 else "right"
 
     def _metric(self, name: str, pts: _Points, metric: Metric | None = None) -> tuple[float, str]:

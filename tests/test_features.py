@@ -97,9 +97,8 @@ SUPINE_FROM_ABOVE_OFF_CENTRE = {  # knees together and centred, but the camera h
 def test_lateral_from_setup_measures_from_the_start_position():
     spec = spec_with({"roll": {"type": "lateral", "point": "mid_knee", "baseline": "setup"}})
     fx = FeatureExtractor(spec)
-    assert fx.baseline_metrics() == {"roll"}
-    for i in range(5):  # the setup hold, knees in their start position
-        assert math.isnan(fx.compute(pose(SUPINE_FROM_ABOVE_OFF_CENTRE, 33 * i)).values["roll"])
+    for i in range(5):  # the setup hold, knees still in their start position: no shift from there
+        assert fx.compute(pose(SUPINE_FROM_ABOVE_OFF_CENTRE, 33 * i)).values["roll"] == pytest.approx(0.0, abs=1e-6)
     fx.set_baseline()
     at_rest = fx.compute(pose(SUPINE_FROM_ABOVE_OFF_CENTRE, 200))
     assert at_rest.values["roll"] == pytest.approx(0.0, abs=1e-6)
@@ -109,9 +108,18 @@ def test_lateral_from_setup_measures_from_the_start_position():
     assert f.values["roll"] == pytest.approx(-0.5, abs=0.01) and f.sides["roll"] == "right"
 
 
+def test_lateral_from_setup_reads_movement_before_the_set_starts():
+    # before the set, the shift is from where the knees have just been: moving knees are not at rest
+    spec = spec_with({"roll": {"type": "lateral", "point": "mid_knee", "baseline": "setup"}})
+    fx = FeatureExtractor(spec)
+    for i in range(5):
+        fx.compute(pose(SUPINE_FROM_ABOVE_OFF_CENTRE, 33 * i))
+    moving = dict(SUPINE_FROM_ABOVE_OFF_CENTRE, left_knee=(620, 350), right_knee=(580, 350))
+    assert fx.compute(pose(moving, 200)).values["roll"] == pytest.approx(0.5, abs=0.01)
+
+
 def test_lateral_without_baseline_keeps_the_image_middle():
     plain = FeatureExtractor(spec_with({"roll": {"type": "lateral", "point": "mid_knee"}}))
-    assert plain.baseline_metrics() == frozenset()
     plain.set_baseline()
     f = plain.compute(pose(SUPINE_FROM_ABOVE_OFF_CENTRE))
     assert f.values["roll"] == pytest.approx(1 / 3, abs=0.01) and f.sides["roll"] == "left"
