@@ -123,7 +123,7 @@ class FeatureExtractor:
         # of the pair, its recent values, and its value at the start of the set
         self._lateral_absolute = {
             k: m.model_copy(update={"baseline": "none"})
-            for k, m in spec.metrics.items() if isinstance(m, Lateral) and m.baseline == "setup"
+            for k, m in spec.metrics.items() if isinstance(m, (Lateral, SegmentAngle)) and m.baseline == "setup"
         }
         self._lateral_recent: dict[str, deque[float]] = {k: deque(maxlen=self.BASELINE_FRAMES) for k in self._lateral_absolute}
         self._lateral_base: dict[str, float] = {}
@@ -216,8 +216,8 @@ class FeatureExtractor:
             self._lateral_base[name] = float(np.median(known)) if known else _NAN
 
     def _lateral_from_setup(self, name: str, pts: _Points) -> tuple[float, str]:
-        """A ``baseline = "setup"`` shift: the shift in the image less the one at the start of
-        the set. Before the set starts it is the shift from the median of the last few frames, so
+        """A ``baseline = "setup"`` shift (or segment angle): the value in the image less the one at
+        the start of the set. Before the set starts it is the shift from the median of the last few frames, so
         the setup's rest check asks for the point to be still wherever it lies, and the start
         position is then the median of those still frames.
 
@@ -225,10 +225,11 @@ class FeatureExtractor:
         from the camera: unknown there, so a set cannot start from the side, unless the set
         started across the body (then a moment's side reading, a body turning with the movement,
         is still measured)."""
+        lateral = isinstance(self.spec.metrics[name], Lateral)
         base = self._lateral_base.get(name)
-        if self._view == "side" and (base is None or math.isnan(base)):
+        if lateral and self._view == "side" and (base is None or math.isnan(base)):
             return _NAN, ""
-        value, _ = self._metric(name, pts, self._lateral_absolute[name])
+        value, side = self._metric(name, pts, self._lateral_absolute[name])
         if base is None:
             recent = self._lateral_recent[name]
             recent.append(value)
@@ -237,13 +238,15 @@ class FeatureExtractor:
         shifted = value - (0.0 if math.isnan(base) else base)
         if math.isnan(shifted):
             return _NAN, ""
+        if not lateral:  # a segment angle: the side it was measured on
+            return shifted, side
         return shifted, "left" if shifted > 0 else "right"
 
     def _metric(self, name: str, pts: _Points, metric: Metric | None = None) -> tuple[float, str]:
         m = self.spec.metrics[name] if metric is None else metric
         if isinstance(m, Lateral) and m.side_view == "drop" and self._view == "side":
             return self._lateral_from_side(name, m, pts)
-        if isinstance(m, Lateral) and m.baseline == "setup":
+        if isinstance(m, (Lateral, SegmentAngle)) and m.baseline == "setup":
             return self._lateral_from_setup(name, pts)
         if isinstance(m, Lateral):
             a, b = pts.get(m.across[0], "left"), pts.get(m.across[1], "right")

@@ -118,6 +118,24 @@ def test_lateral_from_setup_reads_movement_before_the_set_starts():
     assert fx.compute(pose(moving, 200)).values["roll"] == pytest.approx(0.5, abs=0.01)
 
 
+def test_segment_angle_from_setup_is_the_change_since_the_start():
+    # lying across the picture, the shoulder line reads near vertical at rest; a lift tilts it 10 degrees
+    spec = spec_with({"tilt": {"type": "segment_angle", "points": ["left_shoulder", "right_shoulder"],
+                               "reference": "horizontal", "baseline": "setup"}})
+    fx = FeatureExtractor(spec)
+    across = {"left_shoulder": (500, 100), "right_shoulder": (500, 300), "left_hip": (700, 100), "right_hip": (700, 300)}
+    for i in range(5):
+        fx.compute(pose(across, 33 * i))
+    fx.set_baseline()
+    assert fx.compute(pose(across, 200)).values["tilt"] == pytest.approx(0.0, abs=1e-6)
+    dx = 200 * math.tan(math.radians(10))
+    lifted = dict(across, left_shoulder=(500 - dx / 2, 100), right_shoulder=(500 + dx / 2, 300))
+    assert fx.compute(pose(lifted, 233)).values["tilt"] == pytest.approx(-10.0, abs=0.1)  # 80 degrees: 10 less tilted
+    plain = FeatureExtractor(spec_with({"tilt": {"type": "segment_angle", "points": ["left_shoulder", "right_shoulder"],
+                                                 "reference": "horizontal"}}))
+    assert plain.compute(pose(across)).values["tilt"] == pytest.approx(90.0, abs=1e-6)
+
+
 def test_lateral_without_baseline_keeps_the_image_middle():
     plain = FeatureExtractor(spec_with({"roll": {"type": "lateral", "point": "mid_knee"}}))
     plain.set_baseline()
