@@ -22,7 +22,7 @@ import numpy as np
 
 from posecoach import landmarks as lm
 from posecoach.spec.schema import (
-    Displacement, Distance, JointAngle, Lateral, LineOffset, Offset, SegmentAngle, Spec, point_landmarks,
+    Displacement, Distance, JointAngle, Lateral, LineOffset, Metric, Offset, SegmentAngle, Spec, point_landmarks,
 )
 from posecoach.types import Features, PoseFrame
 
@@ -119,6 +119,14 @@ class FeatureExtractor:
         self._across_ref: dict[str, float] = {}
         self._drop_ref: dict[str, deque[tuple[float, float, float]]] = {}  # name -> (t_s, height, pair tilt)
         self._t = 0.0
+        # ``lateral`` and ``segment_angle`` metrics with ``baseline = "setup"``: the same metric as
+        # the image shows it, its recent values, and its value at the start of the set
+        self._setup_absolute = {
+            k: m.model_copy(update={"baseline": "none"})
+            for k, m in spec.metrics.items() if isinstance(m, (Lateral, SegmentAngle)) and m.baseline == "setup"
+        }
+        self._setup_recent: dict[str, deque[float]] = {k: deque(maxlen=self.BASELINE_FRAMES) for k in self._setup_absolute}
+        self._setup_base: dict[str, float] = {}
         self._disp_points = sorted(
             {(m.point, s) for m in spec.metrics.values() if isinstance(m, Displacement) for s in lm.SIDES}
         )
@@ -130,6 +138,7 @@ class FeatureExtractor:
 
     def set_baseline(self) -> None:
         """Take the start-of-set positions: the median of the last few frames' points."""
+        self._set_setup_baselines()
         if not self._recent:
             return
         keys = self._recent[-1].keys()
@@ -198,10 +207,46 @@ class FeatureExtractor:
         value = drop if side == "left" else -drop
         return value, side
 
-    def _metric(self, name: str, pts: _Points) -> tuple[float, str]:
-        m = self.spec.metrics[name]
+    def _set_setup_baselines(self) -> None:
+        """Metrics with ``baseline = "setup"``: their value at the start of the set, the median of
+        the last few frames (NaN if none was known: a shift whose set started seen from the side)."""
+        for name, recent in self._setup_recent.items():
+            known = [v for v in recent if not math.isnan(v)]
+            self._setup_base[name] = float(np.median(known)) if known else _NAN
+
+    def _from_setup(self, name: str, pts: _Points) -> tuple[float, str]:
+        """A ``baseline = "setup"`` shift or segment angle: the value in the image less the one at
+        the start of the set. Before the set starts it is the change from the median of the last
+        few frames, so the setup's rest check asks for the person to be still wherever they lie,
+        and the start position is then the median of those still frames.
+
+        Seen from the side (and not measured there by its drop) the shift is towards or away
+        from the camera: unknown there, so a set cannot start from the side, unless the set
+        started across the body (then a moment's side reading, a body turning with the movement,
+        is still measured)."""
+        lateral = isinstance(self.spec.metrics[name], Lateral)
+        base = self._setup_base.get(name)
+        if lateral and self._view == "side" and (base is None or math.isnan(base)):
+            return _NAN, ""
+        value, side = self._metric(name, pts, self._setup_absolute[name])
+        if base is None:
+            recent = self._setup_recent[name]
+            recent.append(value)
+            known = [v for v in recent if not math.isnan(v)]
+            return (value - float(np.median(known)), "") if known and not math.isnan(value) else (_NAN, "")
+        shifted = value - (0.0 if math.isnan(base) else base)
+        if math.isnan(shifted):
+            return _NAN, ""
+        if not lateral:  # a segment angle: the side it was measured on
+            return shifted, side
+        return shifted, "left" if shifted > 0 else "right"
+
+    def _metric(self, name: str, pts: _Points, metric: Metric | None = None) -> tuple[float, str]:
+        m = self.spec.metrics[name] if metric is None else metric
         if isinstance(m, Lateral) and m.side_view == "drop" and self._view == "side":
             return self._lateral_from_side(name, m, pts)
+        if isinstance(m, (Lateral, SegmentAngle)) and m.baseline == "setup":
+            return self._from_setup(name, pts)
         if isinstance(m, Lateral):
             a, b = pts.get(m.across[0], "left"), pts.get(m.across[1], "right")
             p = pts.get(m.point, "left")

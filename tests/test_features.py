@@ -88,6 +88,70 @@ def test_lateral_is_positive_towards_the_persons_left():
     assert f.values["roll"] > 0.5 and f.sides["roll"] == "left"
 
 
+SUPINE_FROM_ABOVE_OFF_CENTRE = {  # knees together and centred, but the camera hangs off to one side
+    "left_shoulder": (600, 100), "right_shoulder": (400, 100), "left_hip": (560, 250), "right_hip": (440, 250),
+    "left_knee": (560, 350), "right_knee": (520, 350),  # mid knee 40 px (a third of a hip width) to the left
+}
+
+
+def test_lateral_from_setup_measures_from_the_start_position():
+    spec = spec_with({"roll": {"type": "lateral", "point": "mid_knee", "baseline": "setup"}})
+    fx = FeatureExtractor(spec)
+    for i in range(5):  # the setup hold, knees still in their start position: no shift from there
+        assert fx.compute(pose(SUPINE_FROM_ABOVE_OFF_CENTRE, 33 * i)).values["roll"] == pytest.approx(0.0, abs=1e-6)
+    fx.set_baseline()
+    at_rest = fx.compute(pose(SUPINE_FROM_ABOVE_OFF_CENTRE, 200))
+    assert at_rest.values["roll"] == pytest.approx(0.0, abs=1e-6)
+    # 60 px (half a hip width) to the person's right of the start position
+    rolled = dict(SUPINE_FROM_ABOVE_OFF_CENTRE, left_knee=(500, 350), right_knee=(460, 350))
+    f = fx.compute(pose(rolled, 233))
+    assert f.values["roll"] == pytest.approx(-0.5, abs=0.01) and f.sides["roll"] == "right"
+
+
+def test_lateral_from_setup_reads_movement_before_the_set_starts():
+    # before the set, the shift is from where the knees have just been: moving knees are not at rest
+    spec = spec_with({"roll": {"type": "lateral", "point": "mid_knee", "baseline": "setup"}})
+    fx = FeatureExtractor(spec)
+    for i in range(5):
+        fx.compute(pose(SUPINE_FROM_ABOVE_OFF_CENTRE, 33 * i))
+    moving = dict(SUPINE_FROM_ABOVE_OFF_CENTRE, left_knee=(620, 350), right_knee=(580, 350))
+    assert fx.compute(pose(moving, 200)).values["roll"] == pytest.approx(0.5, abs=0.01)
+
+
+def test_segment_angle_from_setup_is_the_change_since_the_start():
+    # lying across the picture, the shoulder line reads near vertical at rest; a lift tilts it 10 degrees
+    spec = spec_with({"tilt": {"type": "segment_angle", "points": ["left_shoulder", "right_shoulder"],
+                               "reference": "horizontal", "baseline": "setup"}})
+    fx = FeatureExtractor(spec)
+    across = {"left_shoulder": (500, 100), "right_shoulder": (500, 300), "left_hip": (700, 100), "right_hip": (700, 300)}
+    for i in range(5):
+        fx.compute(pose(across, 33 * i))
+    fx.set_baseline()
+    assert fx.compute(pose(across, 200)).values["tilt"] == pytest.approx(0.0, abs=1e-6)
+    dx = 200 * math.tan(math.radians(10))
+    lifted = dict(across, left_shoulder=(500 - dx / 2, 100), right_shoulder=(500 + dx / 2, 300))
+    assert fx.compute(pose(lifted, 233)).values["tilt"] == pytest.approx(-10.0, abs=0.1)  # 80 degrees: 10 less tilted
+    plain = FeatureExtractor(spec_with({"tilt": {"type": "segment_angle", "points": ["left_shoulder", "right_shoulder"],
+                                                 "reference": "horizontal"}}))
+    assert plain.compute(pose(across)).values["tilt"] == pytest.approx(90.0, abs=1e-6)
+
+
+def test_lateral_without_baseline_keeps_the_image_middle():
+    plain = FeatureExtractor(spec_with({"roll": {"type": "lateral", "point": "mid_knee"}}))
+    plain.set_baseline()
+    f = plain.compute(pose(SUPINE_FROM_ABOVE_OFF_CENTRE))
+    assert f.values["roll"] == pytest.approx(1 / 3, abs=0.01) and f.sides["roll"] == "left"
+
+
+def test_lateral_from_setup_with_no_start_frame_keeps_the_image_middle():
+    # no frame before the set started (say, it was seen only from the side): no start shift to take off
+    spec = spec_with({"roll": {"type": "lateral", "point": "mid_knee", "baseline": "setup"}})
+    fx = FeatureExtractor(spec)
+    fx.set_baseline()
+    f = fx.compute(pose(SUPINE_FROM_ABOVE_OFF_CENTRE))
+    assert f.values["roll"] == pytest.approx(1 / 3, abs=0.01)
+
+
 def test_max_side_reports_which_side():
     spec = spec_with({"reach": {"type": "joint_angle", "points": ["shoulder", "hip", "knee"], "side": "max"}})
     straight_right = dict(BRIDGE_DOWN, right_knee=(700, 402))

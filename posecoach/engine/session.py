@@ -184,6 +184,10 @@ class Session:
             self._setup_since = None
             return []
         ok = True
+        # said first: from a view the spec cannot coach from, the rest is beside the point
+        wrong_view = not view_matches(f.view, self.spec.view) and f.view != "unknown"
+        if wrong_view:
+            unmet.append(f"Not coached from this view: {VIEW_ADVICE[self.spec.view[0]].lower()}")
         for cond in self.spec.setup.require:
             r = evaluate(cond, f.values)
             if r is None and cond.metric in self.baseline_metrics:
@@ -197,12 +201,11 @@ class Session:
             v = f.values.get(self.reps_counter.rule.metric, math.nan)
             if math.isnan(v):
                 ok = False
-                unmet.append("Move so the camera sees your whole body")
+                if not wrong_view:  # unknown because of the view, which is said already
+                    unmet.append("Move so the camera sees your whole body")
             elif self.reps_counter.norm(v) > self.reps_counter.rest_th:
                 ok = False
                 unmet.append(self.spec.setup.message)
-        if not view_matches(f.view, self.spec.view) and f.view != "unknown":
-            unmet.append(f"Not coached from this view: {VIEW_ADVICE[self.spec.view[0]].lower()}")
         if not ok:
             self._setup_since = None
             return []

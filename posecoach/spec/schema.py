@@ -84,6 +84,10 @@ class SegmentAngle(_Model):
     points: tuple[str, str]
     reference: Reference
     side: Side = "visible"
+    #: "setup": the change of the angle since the start of the set (signed: positive when more
+    #: tilted than at the start), for a camera whose own tilt, or a body lying across the picture,
+    #: would otherwise read as a tilt
+    baseline: Literal["none", "setup"] = "none"
     label: str = ""
 
     @property
@@ -164,6 +168,14 @@ class Lateral(_Model):
     #: pair itself tilts with the movement (the pelvis hitching in a side bend) and a shift
     #: along the tilted line would hide most of the bend.
     along: Literal["pair", "level"] = "pair"
+    #: "none": the shift from the middle of the pair as the image shows it. "setup": the shift
+    #: from where the point sat across the pair at the start of the set (the setup hold), so a
+    #: camera that hangs off to one side, and makes a centred point look shifted, does not
+    #: count as a shift. Before the set it is the shift from where the point has just been (the
+    #: setup's rest check then asks for stillness); unknown from the side, unless the set started
+    #: across the body. Not used for the "drop" side view, which measures from the point's own
+    #: resting height.
+    baseline: Literal["none", "setup"] = "none"
     label: str = ""
 
     @property
