@@ -228,3 +228,29 @@ def test_plank_faults_on_real_labelled_landmarks(label: str, expected: set[str])
     report = analysis.report({})
     assert report["holds"], "the plank position is timed"
     assert {f["id"] for f in report["faults"]} == expected
+
+
+def _blend(a: dict, b: dict, w: float) -> dict:
+    """The pose ``w`` of the way from ``a`` to ``b`` (joint by joint)."""
+    return {k: a.get(k, b.get(k, 0.0)) * (1 - w) + b.get(k, a.get(k, 0.0)) * w for k in set(a) | set(b)}
+
+
+def test_bridge_that_stops_half_way_to_a_clear_sag_is_told_to_lift_higher() -> None:
+    from spec_factory import cycle
+    from spec_scenarios import CROOK, both, mix
+    top = mix(CROOK, hip_y=0.33, trunk=207, **both(thigh=22, shin=-72))
+    sag = mix(top, hip_y=0.16, trunk=196, **both(thigh=35, shin=-70))
+    half = run("bridge", cycle(CROOK, _blend(top, sag, 0.5), reps=2), "side")
+    assert half["reps"] == 2 and "hips_sag" in {f["id"] for f in half["faults"]}
+    nearly = run("bridge", cycle(CROOK, _blend(top, sag, 0.1), reps=2), "side")
+    assert nearly["reps"] == 2 and nearly["faults"] == []
+
+
+def test_cat_cow_counts_a_cow_that_lifts_the_head_only_a_little_but_not_a_return_to_neutral() -> None:
+    from spec_factory import cycle
+    from spec_scenarios import FOURS, both, mix
+    fours = mix(FOURS, **both(farm=-80))
+    cat = mix(fours, trunk=5, neck=-60, face=-100)
+    cow = mix(fours, trunk=-3, neck=35, face=0)
+    assert run("cat_cow", cycle(cat, _blend(fours, cow, 0.1), reps=3), "side")["reps"] == 3
+    assert run("cat_cow", cycle(cat, fours, reps=3), "side")["reps"] == 0
