@@ -34,7 +34,7 @@ from posecoach.formats.report import (
     ViewBlock,
     parse_report,
 )
-from posecoach.spec.schema import Distance, JointAngle, Lateral, SegmentAngle, Spec
+from posecoach.spec.schema import Quantity, Spec, metric_quantity
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "build_report", "report_model", "save_report", "summary_text", "write_report"]
 
@@ -45,18 +45,15 @@ def _r(x: float | None, nd: int = 2) -> float | None:
     return round(float(x), nd)
 
 
+#: The unit a report gives each quantity of a metric.
+UNITS: dict[Quantity, str] = {"angle": "deg", "lateral": "hip_width", "ratio": "ratio", "length": "torso"}
+
+
 def metric_unit(spec: Spec) -> str:
     """The unit of the exercise's main metric: ``deg`` for angles, ``hip_width`` for a sideways
     shift across the body, ``torso`` for lengths in body scales (torso lengths), ``ratio`` for a
     distance per another distance."""
-    metric = spec.metrics.get(spec.main_metric)
-    if isinstance(metric, (JointAngle, SegmentAngle)):
-        return "deg"
-    if isinstance(metric, Lateral):
-        return "hip_width"
-    if isinstance(metric, Distance) and metric.per is not None:
-        return "ratio"
-    return "torso"
+    return UNITS[metric_quantity(spec.metrics.get(spec.main_metric))]
 
 
 def format_amount(value: float, unit: str) -> str:

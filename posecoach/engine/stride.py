@@ -53,7 +53,7 @@ import numpy as np
 
 from posecoach.engine.reps import HOLD_BAND
 from posecoach.pose.smoothing import continue_sides
-from posecoach.spec.schema import Condition, Distance, JointAngle, Lateral, SegmentAngle, Spec
+from posecoach.spec.schema import Condition, Spec, metric_quantity
 from posecoach.engine.session import FrameResult
 from posecoach.types import Features, PoseFrame
 
@@ -79,17 +79,6 @@ class Step(Protocol):
 PRIOR_ACCEL = {"angle": 120.0, "length": 1.2, "lateral": 1.8, "ratio": 1.5}
 SPEED_BASE_S = 0.15  #: a metric's speed is measured over at least this much time (jitter is fast)
 SPEED_WINDOW_S = 0.6  #: ...and at most this much
-
-
-def metric_kind(metric: object) -> str:
-    """Which ``PRIOR_ACCEL`` applies to a spec metric."""
-    if isinstance(metric, (JointAngle, SegmentAngle)):
-        return "angle"
-    if isinstance(metric, Lateral):
-        return "lateral"
-    if isinstance(metric, Distance) and metric.per is not None:
-        return "ratio"
-    return "length"
 
 
 def reach_time(dist: float, speed: float, accel: float) -> float:
@@ -176,7 +165,7 @@ class StridePolicy:
             return
         self._spec = spec
         self._thresholds = spec_thresholds(spec)
-        self._prior = {k: PRIOR_ACCEL[metric_kind(m)] * self.config.prior_scale for k, m in spec.metrics.items()}
+        self._prior = {k: PRIOR_ACCEL[metric_quantity(m)] * self.config.prior_scale for k, m in spec.metrics.items()}
         self._history = {k: deque() for k in spec.metrics}
         self._band = None
         self._last_state = None

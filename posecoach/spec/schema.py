@@ -209,6 +209,22 @@ Metric = Annotated[
 ]
 
 
+#: What a metric's numbers are: an angle in degrees, a sideways shift across the body in hip
+#: widths, a distance per another distance, or a length in body scales (torso lengths).
+Quantity = Literal["angle", "lateral", "ratio", "length"]
+
+
+def metric_quantity(metric: object) -> Quantity:
+    """The quantity a spec metric measures (the unit a report gives it, and how fast it can change)."""
+    if isinstance(metric, (JointAngle, SegmentAngle)):
+        return "angle"
+    if isinstance(metric, Lateral):
+        return "lateral"
+    if isinstance(metric, Distance) and metric.per is not None:
+        return "ratio"
+    return "length"
+
+
 class Condition(_Model):
     """``metric op value``: ``<``, ``>``, ``between [lo, hi]`` or ``outside [lo, hi]``."""
 
