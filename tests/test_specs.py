@@ -254,3 +254,17 @@ def test_cat_cow_counts_a_cow_that_lifts_the_head_only_a_little_but_not_a_return
     cow = mix(fours, trunk=-3, neck=35, face=0)
     assert run("cat_cow", cycle(cat, _blend(fours, cow, 0.1), reps=3), "side")["reps"] == 3
     assert run("cat_cow", cycle(cat, fours, reps=3), "side")["reps"] == 0
+
+
+def test_hip_flexor_stretch_is_timed_kneeling_on_one_knee_but_not_on_both_or_standing() -> None:
+    from spec_scenarios import STAND, both, side
+    kneel = {"hip_y": 0.55, **both(thigh=-90, shin=-180, foot=180)}
+    # kneeling on the left knee, the right foot in front, trunk upright and no forward shift
+    # (how people are seen holding it)
+    half = {"hip_y": 0.55, **side("L", thigh=-90, shin=-180, foot=180), **side("R", thigh=0, shin=-90, foot=0)}
+    held = run("hip_flexor_stretch", [(0.0, half), (12.0, half)], "side")
+    assert [(h["side"], round(h["duration_s"])) for h in held["holds"]] == [("left", 11)]
+    assert held["faults"] == []
+    for still in (kneel, STAND):
+        report = run("hip_flexor_stretch", [(0.0, still), (12.0, still)], "side")
+        assert report["holds"] == [] and report["reps"] == 0

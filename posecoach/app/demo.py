@@ -31,8 +31,6 @@ from posecoach.spec.schema import Spec
 #: Exercises shipped without a demonstration: id -> what the engine reported on the correct
 #: render (480x270, 15 fps, default body), analysed with the full model.
 WITHOUT_DEMO: dict[str, str] = {
-    "hip_flexor_stretch": "0 of its 2 holds timed, no fault: the model reads the rear knee of the lunge at "
-                          "92-105 degrees, and the hold needs the hip opened past 105",
     "scorpion_roll": "its 2 reps counted with no fault, but both as left: seen from above, the pose model "
                      "names the bending right leg left (filmed from the side it reads the bent knees at "
                      "150-170 degrees, and counts none)",
