@@ -38,7 +38,7 @@ from posecoach.render.window import Window
 from posecoach.spec.loader import exercise_ids, find_spec
 from posecoach.voice import Voice
 from test_live import EmptyEstimator, ListSource
-from test_replay import keep, press, skeleton_pixels, wait_for, xvfb  # noqa: F401 - xvfb is a fixture
+from test_replay import in_window, keep, press, skeleton_pixels, wait_for, xvfb  # noqa: F401 - xvfb is a fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMOS = ROOT / "posecoach" / "data" / "demos"
@@ -292,10 +292,7 @@ def test_show_demo_of_an_exercise_without_one_is_a_one_line_error(monkeypatch: p
 
 
 def test_show_demo_plays_in_a_real_window_and_a_key_closes_it(xvfb: str, tmp_path: Path) -> None:  # noqa: F811
-    env = {**_env(), "DISPLAY": xvfb}
-    proc = subprocess.Popen([sys.executable, "-m", "posecoach", "exercises", "show", "bridge", "--demo"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    with in_window(xvfb, ["exercises", "show", "bridge", "--demo"]) as proc:
         shot = wait_for(proc, xvfb, lambda s: _yellow(s) > 300)
         assert shot is not None, proc.communicate()
         ys, xs = np.nonzero(shot.max(axis=2) > 0)
@@ -303,9 +300,6 @@ def test_show_demo_plays_in_a_real_window_and_a_key_closes_it(xvfb: str, tmp_pat
         keep("demo_window_bridge.png", shot, tmp_path)
         press(xvfb, "q")
         stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert proc.returncode == 0, stderr
     assert f"Demonstration: {DEMOS / 'bridge.mp4'}" in stdout
 
@@ -313,22 +307,16 @@ def test_show_demo_plays_in_a_real_window_and_a_key_closes_it(xvfb: str, tmp_pat
 @pytest.mark.model
 def test_live_in_a_real_window_shows_the_demo_first_and_logs_its_skip(xvfb: str, tmp_path: Path) -> None:  # noqa: F811
     out = tmp_path / "live.json"
-    env = {**_env(), "DISPLAY": xvfb}
     args = ["live", "-e", "bridge", "--source", str(DEMOS / "bridge.mp4"), "--demo", "--no-drop", "--model", "lite",
             "--mute", "--no-listen", "--no-gestures", "--no-pain-rating", "--summary-s", "0", "--no-store",
             "--report", str(out)]
-    proc = subprocess.Popen([sys.executable, "-m", "posecoach", *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    with in_window(xvfb, args) as proc:
         # the demonstration: its form points in yellow, and no skeleton (the set's overlay draws one)
         shot = wait_for(proc, xvfb, lambda s: _yellow(s) > 60 and skeleton_pixels(s) == 0)
         assert shot is not None, proc.communicate()
         keep("live_demo_bridge.png", shot, tmp_path)
         press(xvfb, "n")
         stdout, stderr = proc.communicate(timeout=300)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert proc.returncode == 0, stderr
     assert LIVE_HINT in stderr
     report = json.loads(out.read_text())

@@ -5,8 +5,13 @@ virtual display (Xvfb), with screenshots kept under tests/artifacts (POSECOACH_S
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -218,15 +223,18 @@ def skeleton_pixels(image: np.ndarray) -> int:
     return int((np.abs(image.astype(int) - np.array(draw.SKELETON)).max(axis=2) <= 8).sum())
 
 
-def start_live(display: str, args: list[str]):
-    import os
-    import subprocess
-    import sys
-
-    env = {**os.environ, "DISPLAY": display}
-    env.pop("POSECOACH_HEADLESS", None)
-    return subprocess.Popen([sys.executable, "-m", "posecoach", "live", *args], env=env,
+@contextlib.contextmanager
+def in_window(display: str, args: list[str]) -> Iterator[subprocess.Popen[str]]:
+    """``posecoach ARGS`` started on the virtual display; killed on the way out if still running."""
+    env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY", "POSECOACH_HEADLESS")}
+    env["DISPLAY"] = display
+    proc = subprocess.Popen([sys.executable, "-m", "posecoach", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
 
 
 SHOTS = {"taken": 0, "refused": 0}  # reported when a wait fails
@@ -266,9 +274,8 @@ def test_live_window_under_xvfb_shows_the_overlay_and_reports_what_analyze_repor
     assert cli.main(["analyze", str(SAMPLE_BRIDGE), "-e", "bridge", "--report", str(tmp_path / "a.json"), "-q"]) == 0
     report = json.loads((tmp_path / "a.json").read_text())
     out = tmp_path / "live.json"
-    proc = start_live(xvfb, ["-e", "bridge", "--source", str(SAMPLE_BRIDGE), "--no-drop", "--mute", "--report", str(out),
-                             "--summary-s", "30"])
-    try:
+    with in_window(xvfb, ["live", "-e", "bridge", "--source", str(SAMPLE_BRIDGE), "--no-drop", "--mute",
+                          "--report", str(out), "--summary-s", "30"]) as proc:
         # pause as soon as the window shows, so the screenshot cannot miss
         assert wait_for(proc, xvfb, lambda s: s.max() > 0) is not None, proc.communicate()
         press(xvfb, "space")
@@ -282,9 +289,6 @@ def test_live_window_under_xvfb_shows_the_overlay_and_reports_what_analyze_repor
         keep("live_summary.png", summary, tmp_path)
         press(xvfb, "q")
         stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert proc.returncode == 0, stderr
     assert "reps: 3 of 10" in stdout and "0 dropped" in stdout
     same_set(report, json.loads(out.read_text()))  # a pause in --no-drop mode loses no frame
@@ -294,9 +298,8 @@ def test_live_window_under_xvfb_shows_the_overlay_and_reports_what_analyze_repor
 @needs_xdotool
 def test_keys_pressed_in_the_real_window_pause_and_pain_stop(xvfb: str, tmp_path: Path) -> None:
     out = tmp_path / "live.json"
-    proc = start_live(xvfb, ["-e", "bird_dog", "--source", str(BIRD_DOG), "--model", "lite", "--mute",
-                             "--report", str(out), "--summary-s", "30"])
-    try:
+    with in_window(xvfb, ["live", "-e", "bird_dog", "--source", str(BIRD_DOG), "--model", "lite", "--mute",
+                          "--report", str(out), "--summary-s", "30"]) as proc:
         live = wait_for(proc, xvfb, lambda s: skeleton_pixels(s) > 300 and _fps_shown(s))
         assert live is not None, ("no live frame", SHOTS, proc.communicate())
         keep("live_window.png", live, tmp_path)
@@ -312,9 +315,6 @@ def test_keys_pressed_in_the_real_window_pause_and_pain_stop(xvfb: str, tmp_path
         keep("live_pain_stop.png", pain, tmp_path)
         press(xvfb, "q")
         stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert proc.returncode == 0, stderr
     report = json.loads(out.read_text())
     assert report["stop"]["reason"] == "pain" and report["pain_stop"]["t_s"] < 14
