@@ -88,6 +88,51 @@ class _Points:
         return total
 
 
+class BodyMotion:
+    """How far the body as a whole moved over the last ``WINDOW_S``, in body sizes.
+
+    The body is seven points: the nose and the midpoints of the shoulders, elbows, wrists, hips,
+    knees and ankles (a left/right swap of MediaPipe's labels leaves every midpoint where it was).
+    The motion is the median of their displacements since ``WINDOW_S`` ago, over the size of the
+    box they span. A person holding a posture, breathing and swaying, stays under a few hundredths
+    of that; one who gets out of it, or a video that cuts or dissolves to another camera, moves
+    every point at once."""
+
+    WINDOW_S = 0.3
+    PAIRS = (("nose", "nose"), ("left_shoulder", "right_shoulder"), ("left_elbow", "right_elbow"),
+             ("left_wrist", "right_wrist"), ("left_hip", "right_hip"), ("left_knee", "right_knee"),
+             ("left_ankle", "right_ankle"))
+
+    def __init__(self) -> None:
+        self._index = [(_I[a], _I[b]) for a, b in self.PAIRS]
+        self._past: deque[tuple[float, np.ndarray]] = deque()
+
+    def reset(self) -> None:
+        self._past.clear()
+
+    def update(self, t: float, xy: np.ndarray) -> float:
+        pts = np.array([(xy[a] + xy[b]) / 2.0 for a, b in self._index])
+        self._past.append((t, pts))
+        while len(self._past) > 1 and self._past[1][0] <= t - self.WINDOW_S:
+            self._past.popleft()
+        t0, then = self._past[0]
+        if t - t0 < 0.8 * self.WINDOW_S:
+            return _NAN
+        both = ~(np.isnan(pts).any(axis=1) | np.isnan(then).any(axis=1))
+        if both.sum() < 3:
+            return _NAN
+        now_pts, then_pts = pts[both], then[both]
+        size_now = float(np.hypot(*(now_pts.max(axis=0) - now_pts.min(axis=0))))
+        size_then = float(np.hypot(*(then_pts.max(axis=0) - then_pts.min(axis=0))))
+        if not min(size_now, size_then) > 1e-9:
+            return _NAN
+        # the body's shape, not where the picture puts it: a camera that is knocked or pans
+        # moves every point alike and changes nothing here
+        a = (now_pts - np.median(now_pts, axis=0)) / size_now
+        b = (then_pts - np.median(then_pts, axis=0)) / size_then
+        return float(np.median(np.hypot(*(a - b).T)))
+
+
 class FeatureExtractor:
     """Computes every metric of a spec, frame by frame (stateful: body scale, baselines, view).
 
@@ -119,6 +164,7 @@ class FeatureExtractor:
         self._across_ref: dict[str, float] = {}
         self._drop_ref: dict[str, deque[tuple[float, float, float]]] = {}  # name -> (t_s, height, pair tilt)
         self._t = 0.0
+        self._motion = BodyMotion()
         # ``lateral`` and ``segment_angle`` metrics with ``baseline = "setup"``: the same metric as
         # the image shows it, its recent values, and its value at the start of the set
         self._setup_absolute = {
@@ -327,8 +373,10 @@ class FeatureExtractor:
     def compute(self, frame: PoseFrame) -> Features:
         """The metrics of one frame (NaN for all of them when nobody is in view)."""
         if frame.landmarks is None:
+            self._motion.reset()
             return Features(frame.index, frame.timestamp_ms, False, {k: _NAN for k in self.spec.metrics}, {}, self._view)
         pts = _Points(frame)
+        motion = self._motion.update(frame.t_s, pts.xy)
         self._t = frame.t_s
         self._update_scale(pts, frame.t_s)
         self._update_view(pts)
@@ -341,4 +389,4 @@ class FeatureExtractor:
             values[name] = float(v)
             if s:
                 sides[name] = s
-        return Features(frame.index, frame.timestamp_ms, True, values, sides, self._view)
+        return Features(frame.index, frame.timestamp_ms, True, values, sides, self._view, motion)

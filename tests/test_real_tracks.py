@@ -25,9 +25,7 @@ TRACKS = Path(__file__).resolve().parent.parent.parent / "shared" / "real" / "tr
 #: clips whose count the engine does not reach yet, and why
 COUNT_GAPS: dict[str, str] = {}
 #: clips on which the engine still raises a fault the labels do not show, and why
-ALARM_GAPS = {
-    "knee_rolls_side.mp4": "the roll away from the camera is small in the picture: its hold and timing look short",
-}
+ALARM_GAPS: dict[str, str] = {}
 
 
 def labels():
@@ -80,13 +78,28 @@ def test_knee_hug_holds_are_timed_within_a_second():
     assert [h["duration_s"] for h in rep["holds"]] == pytest.approx([h.duration_s for h in label.holds], abs=1.0)
 
 
-def test_hip_flexor_stretch_held_without_a_forward_shift_is_timed():
-    # she kneels still through both camera angles; the 0.3 s dissolve between them is shorter than
-    # the hold's grace, so the two labelled holds are timed as one (the gap that remains)
-    label, rep = labels()["hip_flexor_stretch_two_angles.mp4"], report("hip_flexor_stretch_two_angles.mp4")
-    assert len(rep["holds"]) == 1 and rep["faults"] == []
-    hold = rep["holds"][0]
-    assert hold["start_s"] <= label.holds[0].start_s + 1.0 and hold["end_s"] >= label.holds[-1].end_s - 1.0
+@pytest.mark.parametrize("name", ["childs_pose_two_angles.mp4", "hip_flexor_stretch_two_angles.mp4"])
+def test_holds_either_side_of_a_camera_dissolve_are_timed_apart(name):
+    # a still hold filmed from two angles joined by a 0.2-0.3 s dissolve: the body's shape in the
+    # picture changes at once, so the hold ends there and the next angle is timed as a hold of its own
+    label, rep = labels()[name], report(name)
+    assert len(rep["holds"]) == len(label.holds) == 2 and rep["faults"] == []
+    for got, want in zip(rep["holds"], label.holds):
+        # the clip opens mid-hold: timing starts once the start position has been held for setup
+        assert got["start_s"] == pytest.approx(max(want.start_s, rep["setup_completed_s"]), abs=1.0)
+        assert got["end_s"] == pytest.approx(want.end_s, abs=1.0)
+
+
+def test_the_far_side_knee_roll_that_only_just_counts_is_not_called_rushed():
+    # from beside the mat the roll away from the camera drops the knees by 0.42 hip widths against
+    # the rep's 0.4: its times between threshold crossings say little, so too_fast and short_hold
+    # are only "possible", with that reason
+    rep = report("knee_rolls_side.mp4")
+    assert rep["faults"] == []
+    last = rep["rep_details"][-1]
+    possible = [p for p in rep["possible_faults"] if p["start_s"] >= last["start_s"] - 0.5]
+    assert {p["id"] for p in possible} == {"too_fast", "short_hold"}
+    assert all("only just reached the counting threshold" in p["reason"] for p in possible)
 
 
 def test_bridge_wobble_is_not_a_bounce_and_is_at_most_possible():

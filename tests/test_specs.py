@@ -207,26 +207,34 @@ PLANK_CSV = Path(__file__).resolve().parent.parent.parent / "shared" / "real" / 
 @pytest.mark.parametrize(("label", "expected"), [("C", set()), ("H", {"hips_too_high"}), ("L", {"hips_sagging"})])
 def test_plank_faults_on_real_labelled_landmarks(label: str, expected: set[str]) -> None:
     """Frames of real planks labelled correct (C), hips too high (H) or low back sagging (L), as
-    MediaPipe landmarks (17 points; the video size is not given, 1280x720 is assumed)."""
+    MediaPipe landmarks (17 points; the video size is not given, 1280x720 is assumed). The rows
+    are frames sampled from many clips and joined, so the body jumps between some of them and
+    no continuous hold is timed; every frame is checked against the plank position instead."""
     import csv
 
     import numpy as np
 
     from posecoach import landmarks as lm
+    from posecoach.engine.conditions import evaluate_all
     from posecoach.types import PoseFrame
 
-    analysis = Analysis(find_spec("plank"))
+    spec = find_spec("plank")
+    assert spec.hold is not None
+    analysis = Analysis(spec)
     with PLANK_CSV.open(encoding="utf-8") as fh:
         rows = [r for r in csv.DictReader(fh) if r["label"] == label]
+    in_position = 0
     for i, row in enumerate(rows):
         points = np.full((lm.COUNT, 4), np.nan)
         for name, j in lm.INDEX.items():
             if f"{name}_x" in row:
                 points[j] = [float(row[f"{name}_{k}"]) for k in ("x", "y", "z", "v")]
-        analysis.step_pose(PoseFrame(i, i * 33, 1280, 720, points))
+        step = analysis.step_pose(PoseFrame(i, i * 33, 1280, 720, points))
+        in_position += bool(evaluate_all(spec.hold.require, step.features.values))
     analysis.finish()
     report = analysis.report({})
-    assert report["holds"], "the plank position is timed"
+    # hips held too high tilt the body line past the position's limit on some frames (70% in position)
+    assert in_position > 0.6 * len(rows), "most frames are recognised as the plank position"
     assert {f["id"] for f in report["faults"]} == expected
 
 

@@ -24,6 +24,9 @@ class RepRecord:
     move_start_s: float | None = None
     move_end_s: float | None = None
     move_uncertainty_s: float = 0.0
+    #: how far past the peak threshold the rep's furthest point went, as a share of the distance
+    #: between the rest and peak thresholds (nan when unknown)
+    peak_margin: float = float("nan")
 
     @property
     def duration_s(self) -> float:

@@ -1,7 +1,9 @@
 """Timing holds: the timer runs only while the posture is right.
 
 A break shorter than ``grace_s`` does not end the hold (its time is not counted); a longer one
-ends it at the moment the break began. Holds shorter than ``min_s`` are not reported.
+ends it at the moment the break began. Holds shorter than ``min_s`` are not reported. The whole
+body moving (``moved``: the person got out of the posture, or the video cut to another camera)
+ends a hold at once, whatever the posture check says, and no hold starts while it lasts.
 """
 
 from __future__ import annotations
@@ -37,11 +39,16 @@ class HoldTimer:
         now = self._break_since if self._break_since is not None else t
         return max(0.0, now - self._start - self._paused_s)
 
-    def update(self, t: float, ok: bool | None, side: str | None = None) -> list[Event]:
+    def update(self, t: float, ok: bool | None, side: str | None = None, moved: bool = False) -> list[Event]:
         """``ok`` is the posture check: True, False, or None when it cannot be judged (treated
-        as a break, so an unseen posture never adds time)."""
+        as a break, so an unseen posture never adds time). ``moved``: the body as a whole is
+        moving, which no hold survives."""
         events: list[Event] = []
         self._last_t = t
+        if moved:
+            if self.holding:
+                events.append(self._end(self._break_since if self._break_since is not None else t))
+            return events
         if ok:
             if not self.holding:
                 self.holding = True

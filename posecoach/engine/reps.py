@@ -183,6 +183,9 @@ class RepCounter:
             self.by_side[side] += 1
         self.count += 1
         smooth = running_median(self._samples)
+        top = max((v for _, v in smooth), default=math.nan)
+        span = abs(self.peak_th - self.rest_th)
+        margin = (top - self.peak_th) / span if span > 0 else math.nan
         held = held_stretch(smooth, min_band=self.wobble)
         hold_unc = 0.0
         if held is not None:
@@ -197,6 +200,7 @@ class RepCounter:
             metric_min=self._lo,
             metric_max=self._hi,
             hold_uncertainty_s=hold_unc,
+            peak_margin=margin,
         )
         return [RepCompleted(end_s, rep)]
 

@@ -32,6 +32,16 @@ MARGIN_SHARE = 0.5  #: a fault condition must hold by this share of its metric's
 #: a movement starts (and ends) where the metric is this share of the way from its resting
 #: level to the rep's ``rest`` threshold
 ONSET_SHARE = 0.15
+#: a rep whose furthest point passed the peak threshold by less than this share of the distance
+#: between the rest and peak thresholds only just counted: its times between threshold crossings
+#: shrink towards nothing as the movement's size nears the threshold (a far-side knee roll seen
+#: from beside the mat), so its hold is not judged and it is too fast only when its whole
+#: movement is; otherwise the rules are "possible", never raised
+MARGINAL_PEAK = 0.25
+#: a timed hold ends at once when the body's shape changes by more than this (``features.BodyMotion``,
+#: body sizes in 0.3 s): on real footage a held child's pose, plank or hip-flexor stretch moves it by
+#: 0.02-0.03 at most, a dissolve to another camera by 0.07-0.08 (../shared/real/tracks)
+HOLD_MOTION = 0.045
 VIEW_NAMES = {"side": "the side", "front": "the front", "back": "behind", "above": "above", "feet": "the feet"}
 VIEW_ADVICE = {
     "side": "Turn so the camera sees you from the side",
@@ -40,6 +50,14 @@ VIEW_ADVICE = {
     "above": "Place the camera above you",
     "feet": "Place the camera at your feet",
 }
+
+
+def marginal_reason(rep: RepRecord) -> str:
+    """Why a rep's timing cannot be judged ("" when it can): it only just passed the peak threshold."""
+    if not rep.peak_margin < MARGINAL_PEAK:  # nan (unknown) is judged as before
+        return ""
+    return (f"the rep only just reached the counting threshold ({rep.peak_margin:.0%} past it), "
+            "so the times between its threshold crossings are too uncertain to judge")
 
 
 @dataclass
@@ -285,7 +303,13 @@ class Session:
         if took >= rule.too_fast_s:
             return
         clearly_longer = rule.too_fast_s + unc + 2 * SMOOTHING_LAG_S
-        if took < rule.too_fast_s - counted_unc and whole < clearly_longer:
+        if marginal_reason(rep) and not whole < rule.too_fast_s - unc:
+            # only the whole movement can tell, and it is not clearly under the limit
+            self.rules[0].possible.append(PossibleFault(
+                "too_fast", rep.start_s, rep.end_s, msg,
+                f"counted in {took:.1f} s, but {marginal_reason(rep)}; the whole movement took "
+                f"{whole:.1f} s (±{unc:.1f} s)"))
+        elif took < rule.too_fast_s - counted_unc and whole < clearly_longer:
             self.rules[0].records.append(FaultRecord("too_fast", rep.start_s, rep.end_s, msg))
         elif whole >= clearly_longer:
             self.rules[0].possible.append(PossibleFault(
@@ -312,13 +336,18 @@ class Session:
         elif self.hold_rule is not None and self.hold_timer is not None:
             hold = self.hold_rule
             side = f.sides.get(hold.side_metric) if hold.side_metric else None
-            events += self.hold_timer.update(t, evaluate_all(hold.require, f.values), side)
+            events += self.hold_timer.update(t, evaluate_all(hold.require, f.values), side,
+                                             moved=f.body_motion > HOLD_MOTION)
         return events
 
     def _finish_rep(self, rule: Rep, rep: RepRecord) -> None:
         if rule.hold_s > 0 and rep.peak_hold_s < 0.8 * rule.hold_s:
             msg = f"Hold the position for about {rule.hold_s:g} s"
-            if rep.peak_hold_s < 0.8 * rule.hold_s - rep.hold_uncertainty_s:
+            if marginal_reason(rep):
+                self.rules[1].possible.append(PossibleFault(
+                    "short_hold", rep.peak_s or rep.start_s, rep.end_s, msg,
+                    f"held {rep.peak_hold_s:.1f} s, but {marginal_reason(rep)}"))
+            elif rep.peak_hold_s < 0.8 * rule.hold_s - rep.hold_uncertainty_s:
                 self.rules[1].records.append(FaultRecord("short_hold", rep.peak_s or rep.start_s, rep.end_s, msg))
             else:
                 self.rules[1].possible.append(PossibleFault(
