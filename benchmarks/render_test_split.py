@@ -3,6 +3,8 @@
 The seeds are the test seeds of ``posecoach/synth/splits.toml`` (never used to tune a value).
 Per built-in choreography (all 29 exercises):
 
+(``--tuning`` renders the same design on tuning seeds 1004-1006, to tune on.)
+
 - seed 9004, clean, in the choreography's own view;
 - seed 9005, clean, in a second view the exercise's spec allows, when it allows one the
   performer can be filmed from (the seeds already draw which side of the body a side view sees);
@@ -13,7 +15,7 @@ The tempo cycles through the split's speeds. Clips already rendered are kept, so
 run resumes. The folder then holds one ``NAME.labels.json`` per clip, which ``posecoach eval``
 reads:
 
-    .venv/bin/python benchmarks/render_test_split.py OUT [--only EXERCISE ...] [--list]
+    .venv/bin/python benchmarks/render_test_split.py OUT [--only EXERCISE ...] [--list] [--tuning]
     posecoach eval OUT --tracks OUT/tracks --json out.json --markdown out.md
 """
 
@@ -38,29 +40,31 @@ def _spec_views(exercise: str) -> list[str]:
     return [SYNTH_VIEW.get(v, v) for v in ([views] if isinstance(views, str) else views)]
 
 
-def jobs() -> list[tuple[str, list[str]]]:
-    """(clip name, render arguments) for every clip of the split, in a fixed order."""
+def jobs(part: str = "test") -> list[tuple[str, list[str]]]:
+    """(clip name, render arguments) for every clip of the split, in a fixed order. ``part``
+    "tuning" gives the same design on the tuning seeds (1004-1006), to tune on."""
     from posecoach.synth import choreo as choreo_mod
     from posecoach.synth.splits import load_splits
 
-    test = load_splits()["test"]
-    seeds, speeds = test.seeds, test.speeds
+    chosen = load_splits()[part]
+    seeds, speeds = chosen.seeds, chosen.speeds
+    tag = "T" if part == "test" else "U"
     out: list[tuple[str, list[str]]] = []
     for k, path in enumerate(sorted(choreo_mod.builtin_dir().glob("*.toml"))):
         ch = choreo_mod.load(path)
         ex = ch.exercise
         speed = str(speeds[k % len(speeds)])
         common = ["--random", "--width", "480", "--height", "270"]
-        out.append((f"T_{ex}_{seeds[3]}", [ex, "--seed", str(seeds[3]), "--speed", speed, *common]))
+        out.append((f"{tag}_{ex}_{seeds[3]}", [ex, "--seed", str(seeds[3]), "--speed", speed, *common]))
         others = [v for v in _spec_views(ex) if v in SYNTH_VIEWS and v != ch.view]
         if others:
-            out.append((f"T_{ex}_{seeds[4]}_{others[0]}",
+            out.append((f"{tag}_{ex}_{seeds[4]}_{others[0]}",
                         [ex, "--seed", str(seeds[4]), "--view", others[0], *common]))
         judged = [fid for fid, f in ch.faults.items() if f.judged]
         own = [fid for fid in judged if fid not in SHARED_RULES]
         pick = (own or judged or [None])[0]
         if pick is not None:
-            out.append((f"T_{ex}_{seeds[5]}_{pick}",
+            out.append((f"{tag}_{ex}_{seeds[5]}_{pick}",
                         [ex, "--seed", str(seeds[5]), "--fault", pick, "--severity", "moderate", *common]))
     return out
 
@@ -69,9 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("out", type=Path)
     p.add_argument("--only", action="append", help="only this exercise id (repeatable)")
+    p.add_argument("--tuning", action="store_true", help="the same clips on tuning seeds, to tune on")
     p.add_argument("--list", action="store_true", help="print the clips and their arguments, render nothing")
     args = p.parse_args(argv)
-    todo = [(n, a) for n, a in jobs() if not args.only or a[0] in args.only]
+    todo = [(n, a) for n, a in jobs("tuning" if args.tuning else "test") if not args.only or a[0] in args.only]
     for name, rargs in todo:
         if args.list:
             print(name, " ".join(rargs))
