@@ -40,8 +40,13 @@ ONSET_SHARE = 0.15
 MARGINAL_PEAK = 0.25
 #: a timed hold ends at once when the body's shape changes by more than this (``features.BodyMotion``,
 #: body sizes in 0.3 s): on real footage a held child's pose, plank or hip-flexor stretch moves it by
-#: 0.02-0.03 at most, a dissolve to another camera by 0.07-0.08 (../shared/real/tracks)
+#: 0.02-0.03 at most, a dissolve to another camera by 0.07-0.08 (../shared/real/tracks) ...
 HOLD_MOTION = 0.045
+#: ... or by more than this many times the motion's upper quartile over the last ``MOTION_WINDOW_S``
+#: on this person, when their landmarks jitter more than that (a hard render of child's pose: upper
+#: quartile 0.10, single frames up to 0.23 while still)
+MOTION_NOISE_FACTOR = 3.0
+MOTION_WINDOW_S = 5.0
 VIEW_NAMES = {"side": "the side", "front": "the front", "back": "behind", "above": "above", "feet": "the feet"}
 VIEW_ADVICE = {
     "side": "Turn so the camera sees you from the side",
@@ -103,6 +108,7 @@ class Session:
         self._filters = {m: MedianFilter() for m in spec.metrics}
         self.wobble = {m: WobbleMeter() for m in spec.metrics}
         self._history: deque[tuple[float, float]] = deque()  # (t, filtered main metric, directed)
+        self._motion: deque[tuple[float, float]] = deque()  # (t, body motion) over MOTION_WINDOW_S
         self._to_time: list[RepRecord] = []  # reps whose whole movement is not yet timed
         self.reps: list[RepRecord] = []
         self.events: list[Event] = []
@@ -337,8 +343,21 @@ class Session:
             hold = self.hold_rule
             side = f.sides.get(hold.side_metric) if hold.side_metric else None
             events += self.hold_timer.update(t, evaluate_all(hold.require, f.values), side,
-                                             moved=f.body_motion > HOLD_MOTION)
+                                             moved=self._body_moved(t, f.body_motion))
         return events
+
+    def _body_moved(self, t: float, motion: float) -> bool:
+        """Whether the body as a whole moves past this person's own landmark jitter."""
+        recent = self._motion
+        if not math.isnan(motion):
+            recent.append((t, motion))
+        while recent and recent[0][0] < t - MOTION_WINDOW_S:
+            recent.popleft()
+        if math.isnan(motion):
+            return False
+        values = sorted(v for _, v in recent)
+        upper_quartile = values[(3 * len(values)) // 4]
+        return motion > max(HOLD_MOTION, MOTION_NOISE_FACTOR * upper_quartile)
 
     def _finish_rep(self, rule: Rep, rep: RepRecord) -> None:
         if rule.hold_s > 0 and rep.peak_hold_s < 0.8 * rule.hold_s:
