@@ -301,8 +301,10 @@ def test_rep_hold_is_the_stretch_near_the_top_not_the_time_past_the_threshold():
     sig = wave([(0, 80), (1, 80), (4, 170), (5, 170), (5.5, 80), (6.5, 80)])
     session, _ = run(spec, samples(sig))
     assert session.count == 1
-    # held: within a quarter of the range (22.5) of the top: 0.75 s of climb, 1 s still, 0.125 s of descent
-    assert session.reps[0].peak_hold_s == pytest.approx(1.0 + 0.75 + 0.125, abs=0.1)
+    # held: within a quarter of the range (22.5) of the top and not moving faster than half the range
+    # (45) a second: 0.75 s of the 30/s climb (slow enough to be a drifting hold), 1 s still, less the
+    # last 0.15 s before the 180/s descent (half the 0.3 s speed window sees it); the descent is left out
+    assert session.reps[0].peak_hold_s == pytest.approx(0.75 + 1.0 - 0.15, abs=0.1)
     assert [h.duration_s for h in session.holds] == [session.reps[0].peak_hold_s]
     assert [r.id for r in session.fault_records()] == ["short_hold"]
 
@@ -311,8 +313,20 @@ def test_held_stretch_bridges_brief_noise():
     from posecoach.engine.reps import held_stretch
 
     samples_ = [(i / 30, 170.0 if i % 10 else 150.0) for i in range(90)]  # a dip every 1/3 s
-    start, end = held_stretch([(0.0, 80.0), *samples_])
+    start, end = held_stretch([(0.0, 80.0), *samples_], settle_share=0.0)
     assert end - start == pytest.approx(89 / 30, abs=0.05)
+
+
+def test_held_stretch_leaves_out_the_eased_arrival_but_keeps_a_slow_drift():
+    from posecoach.engine.reps import held_stretch
+
+    # eased into the top over 1.5 s (smoothstep, 80 -> 170), then 2 s drifting down by 10 (5/s)
+    ease = [(i / 30, 80 + 90 * (3 * (i / 45) ** 2 - 2 * (i / 45) ** 3)) for i in range(46)]
+    drift = [(1.5 + i / 30, 170 - 5 * i / 30) for i in range(1, 61)]
+    start, end = held_stretch([*ease, *drift])
+    near_top = held_stretch([*ease, *drift], settle_share=0.0)
+    assert near_top is not None and near_top[0] < 1.1  # the band alone takes in 0.4 s of the arrival
+    assert 1.25 < start < 1.45 and end == pytest.approx(3.5, abs=0.05)
 
 
 def test_leaving_a_hold_is_not_judged_as_a_fault_of_the_hold():

@@ -11,6 +11,7 @@ slow movement would otherwise count the movement as holding.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter
 
@@ -20,6 +21,8 @@ from posecoach.spec.schema import Rep
 
 REST, MOVING, PEAK, RETURNING, WAIT_REST = "rest", "moving", "peak", "returning", "wait_rest"
 HOLD_BAND = 0.25  #: share of a rep's range within which it counts as held at its furthest point
+SETTLE_SHARE = 0.5  #: a hold's ends still moving faster than this share of the range per second are left out
+SPEED_WINDOW_S = 0.3  #: the window over which that speed is measured
 
 
 def running_median(samples: list[tuple[float, float]], n: int = 5) -> list[tuple[float, float]]:
@@ -33,12 +36,15 @@ def running_median(samples: list[tuple[float, float]], n: int = 5) -> list[tuple
 
 
 def held_stretch(samples: list[tuple[float, float]], band: float = HOLD_BAND,
-                 grace_s: float = 0.4, min_band: float = 0.0) -> tuple[float, float] | None:
+                 grace_s: float = 0.4, min_band: float = 0.0,
+                 settle_share: float = SETTLE_SHARE) -> tuple[float, float] | None:
     """(start, end) of the longest stretch of samples within ``band`` of the range from the top,
     bridging dips shorter than ``grace_s`` (landmark noise). ``samples`` are (t, value) with
     larger values further into the rep. ``min_band`` (metric units, the measured wobble) keeps
     the band from being narrower than the estimate's own wobble, so a still hold on a noisy
-    estimate is not cut into pieces."""
+    estimate is not cut into pieces. The stretch's ends where the metric still moves faster
+    than ``settle_share`` of the range per second are left out: the eased last part of the way
+    to the top is movement, not holding."""
     if not samples:
         return None
     values = [v for _, v in samples]
@@ -52,7 +58,34 @@ def held_stretch(samples: list[tuple[float, float]], band: float = HOLD_BAND,
         run = (run[0], t) if run is not None and t - run[1] <= grace_s else (t, t)
         if best is None or run[1] - run[0] > best[1] - best[0]:
             best = run
-    return best
+    if best is None or settle_share <= 0:
+        return best
+    return _settled(samples, best, settle_share * max(top - bottom, 1e-9), min_band)
+
+
+def _settled(samples: list[tuple[float, float]], stretch: tuple[float, float], limit: float,
+             wobble: float) -> tuple[float, float]:
+    """``stretch`` without its ends where the metric is still arriving at or leaving the top
+    faster than ``limit`` per second (speeds over ``SPEED_WINDOW_S``; a still estimate's own
+    wobble over that window is never taken for movement). Its middle is kept whole."""
+    limit = max(limit, 2.0 * wobble / SPEED_WINDOW_S)
+    times = [t for t, _ in samples]
+
+    def speed(i: int) -> float:
+        t = times[i]
+        lo = bisect.bisect_left(times, t - SPEED_WINDOW_S / 2)
+        hi = bisect.bisect_right(times, t + SPEED_WINDOW_S / 2) - 1
+        if hi <= lo or times[hi] - times[lo] < 1e-6:
+            return 0.0
+        return abs(samples[hi][1] - samples[lo][1]) / (times[hi] - times[lo])
+
+    first = bisect.bisect_left(times, stretch[0])
+    last = bisect.bisect_right(times, stretch[1]) - 1
+    while first < last and speed(first) > limit:
+        first += 1
+    while last > first and speed(last) > limit:
+        last -= 1
+    return times[first], times[last]
 
 
 class RepCounter:
@@ -190,6 +223,11 @@ class RepCounter:
         hold_unc = 0.0
         if held is not None:
             hold_unc = edge_uncertainty(smooth, held[0], self.wobble) + edge_uncertainty(smooth, held[1], self.wobble)
+            # the slow ends left out as still arriving or leaving may, on a real body, be holding
+            # with a drift: the hold is timed without them, and judged short only if it is short with them
+            near_top = held_stretch(smooth, min_band=self.wobble, settle_share=0.0)
+            if near_top is not None:
+                hold_unc += max(0.0, (near_top[1] - near_top[0]) - (held[1] - held[0]))
         rep = RepRecord(
             number=self.count,
             start_s=self._start_s,
