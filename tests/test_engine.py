@@ -372,3 +372,58 @@ def test_hip_flexor_chest_down_is_a_forward_lean_only(trunk, expected):
     report = analysis.report({"synthetic": True})
     assert report["holds"], "the stretch is timed"
     assert {f["id"] for f in report["faults"]} == expected
+
+
+def test_a_hold_is_timed_from_where_the_body_comes_to_rest():
+    from posecoach.engine.holds import HoldTimer
+
+    timer = HoldTimer(None, min_s=1.0, grace_s=0.5)
+    for i in range(120):  # posture right from 0 s, the body still arriving until 0.8 s
+        t = i / 30
+        timer.update(t, True, settled=t >= 0.8, still_until=t)
+    timer.finish(4.0)
+    assert [round(h.start_s, 2) for h in timer.holds] == [0.8]
+
+
+def test_a_hold_whose_body_never_settles_is_timed_from_its_start():
+    from posecoach.engine.holds import SETTLE_MAX_S, HoldTimer
+
+    timer = HoldTimer(None, min_s=1.0, grace_s=0.5)
+    for i in range(120):
+        timer.update(i / 30, True, settled=False)
+    timer.finish(4.0)
+    assert [h.start_s for h in timer.holds] == [0.0] and SETTLE_MAX_S < 4.0
+
+
+def test_the_whole_body_moving_ends_a_hold_where_it_was_last_still():
+    from posecoach.engine.holds import HoldTimer
+
+    timer = HoldTimer(None, min_s=1.0, grace_s=0.7)
+    for i in range(150):
+        t = i / 30
+        moving = t >= 3.3  # the posture check still passes: only the body's motion tells
+        timer.update(t, True, moved=moving, settled=not moving and t < 3.1, still_until=min(t, 3.1))
+    assert [(h.start_s, h.end_s) for h in timer.holds][:1] == [(0.0, 3.1)]
+
+
+def test_body_motion_ignores_where_the_picture_puts_the_body_and_a_left_right_swap():
+    import numpy as np
+
+    from posecoach import landmarks as lm
+    from posecoach.features import BodyMotion
+
+    rng = np.random.default_rng(4)
+    body = rng.uniform(100, 400, (lm.COUNT, 2))
+    swapped = body.copy()
+    for name, j in lm.INDEX.items():
+        if name.startswith("left_"):
+            k = lm.INDEX["right_" + name[5:]]
+            swapped[[j, k]] = body[[k, j]]
+    still, shifted, other = BodyMotion(), BodyMotion(), BodyMotion()
+    for i in range(12):
+        t = i / 30
+        m_still = still.update(t, swapped if i % 2 else body)  # labels swapping every frame
+        m_shift = shifted.update(t, body * (1 + 0.02 * i) + 5.0 * i)  # a camera that pans and zooms
+        m_other = other.update(t, body if i < 6 else rng.uniform(100, 400, (lm.COUNT, 2)))  # a cut
+    assert m_still == pytest.approx(0.0, abs=1e-9) and m_shift == pytest.approx(0.0, abs=1e-9)
+    assert m_other > 0.1

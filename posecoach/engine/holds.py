@@ -13,6 +13,10 @@ from collections import Counter
 from posecoach.engine.events import Event, HoldEnded, HoldRecord, HoldStarted
 
 
+#: a hold is timed from where the body comes to rest in the posture, if it does within this long
+SETTLE_MAX_S = 1.5
+
+
 class HoldTimer:
     def __init__(self, target_s: float | None, min_s: float, grace_s: float) -> None:
         self.target_s = target_s
@@ -25,6 +29,7 @@ class HoldTimer:
         self._paused_s = 0.0
         self._last_t = 0.0
         self._sides: Counter[str] = Counter()
+        self._settling = False  # the posture is right but the body is still arriving in it
 
     @property
     def in_break(self) -> bool:
@@ -34,23 +39,35 @@ class HoldTimer:
 
     def elapsed(self, t: float) -> float:
         """Seconds of good posture in the current hold (0 when not holding)."""
-        if not self.holding:
+        if not self.holding or self._settling:
             return 0.0
         now = self._break_since if self._break_since is not None else t
         return max(0.0, now - self._start - self._paused_s)
 
-    def update(self, t: float, ok: bool | None, side: str | None = None, moved: bool = False) -> list[Event]:
+    def update(self, t: float, ok: bool | None, side: str | None = None, moved: bool = False,
+               settled: bool = True, still_until: float | None = None) -> list[Event]:
         """``ok`` is the posture check: True, False, or None when it cannot be judged (treated
         as a break, so an unseen posture never adds time). ``moved``: the body as a whole is
-        moving, which no hold survives."""
+        moving, which no hold survives. A hold that ends ends where the body was last still
+        (``still_until``), where the movement out began, when that was before the break.
+        ``settled``: the body has come to rest; a hold is timed from there (the last of the way
+        into a posture is not holding it), or from its start if the body does not settle within
+        ``SETTLE_MAX_S``."""
         events: list[Event] = []
         self._last_t = t
         if moved:
             if self.holding:
-                events.append(self._end(self._break_since if self._break_since is not None else t))
+                events.append(self._end(self._end_at(self._break_since if self._break_since is not None else t,
+                                                     still_until)))
             return events
         if ok:
+            if self.holding and self._settling and (settled or t - self._start > SETTLE_MAX_S):
+                # timed from where the body came to rest (or, if it never does, from the start)
+                self._settling = False
+                if settled and self._break_since is None:
+                    self._start, self._paused_s = t, 0.0
             if not self.holding:
+                self._settling = not settled
                 self.holding = True
                 self._start, self._paused_s, self._break_since = t, 0.0, None
                 self._sides.clear()
@@ -64,8 +81,15 @@ class HoldTimer:
             if self._break_since is None:
                 self._break_since = t
             elif t - self._break_since > self.grace_s:
-                events.append(self._end(self._break_since))
+                events.append(self._end(self._end_at(self._break_since, still_until)))
         return events
+
+    def _end_at(self, end_s: float, still_until: float | None) -> float:
+        """Where a hold ends: at ``end_s``, or earlier where the body was last still, if the
+        movement out of the posture began before the posture check broke."""
+        if still_until is not None and self._start < still_until < end_s:
+            return still_until
+        return end_s
 
     def _end(self, end_s: float) -> HoldEnded:
         duration = max(0.0, end_s - self._start - self._paused_s)

@@ -19,6 +19,7 @@ from posecoach.engine.faults import BounceMonitor, FaultCheck, FaultMonitor, vie
 from posecoach.engine.holds import HoldTimer
 from posecoach.engine.noise import MedianFilter, WobbleMeter, edge_uncertainty
 from posecoach.engine.reps import PEAK, REST, RepCounter
+from posecoach.features import BodyMotion
 from posecoach.spec.schema import Hold, Rep, Spec
 from posecoach.types import Features
 
@@ -46,6 +47,10 @@ HOLD_MOTION = 0.045
 #: on this person, when their landmarks jitter more than that (a hard render of child's pose: upper
 #: quartile 0.10, single frames up to 0.23 while still)
 MOTION_NOISE_FACTOR = 3.0
+#: a timed hold starts only once the body moves less than this (the eased last of the way into the
+#: posture is not holding it; held real postures stay under 0.02-0.03), and a hold that the body's
+#: motion ends is timed to the last moment it was under it
+HOLD_SETTLED = 0.02
 MOTION_WINDOW_S = 5.0
 VIEW_NAMES = {"side": "the side", "front": "the front", "back": "behind", "above": "above", "feet": "the feet"}
 VIEW_ADVICE = {
@@ -109,6 +114,8 @@ class Session:
         self.wobble = {m: WobbleMeter() for m in spec.metrics}
         self._history: deque[tuple[float, float]] = deque()  # (t, filtered main metric, directed)
         self._motion: deque[tuple[float, float]] = deque()  # (t, body motion) over MOTION_WINDOW_S
+        self._last_still_t: float | None = None  # when the body last moved less than HOLD_SETTLED
+        self._motion_now = (False, True)  # this frame's (moved, settled)
         self._to_time: list[RepRecord] = []  # reps whose whole movement is not yet timed
         self.reps: list[RepRecord] = []
         self.events: list[Event] = []
@@ -150,6 +157,7 @@ class Session:
             self.frames_with_pose += 1
             self.view_time[f.view] = self.view_time.get(f.view, 0.0) + dt
         unmet: list[str] = []
+        self._motion_now = self._body_moved(t, f.body_motion)
         filtered = {m: self._filters[m](t, v) if m in self._filters else v for m, v in f.values.items()}
         if self.reps_counter is not None:
             self.reps_counter.wobble = self.wobble[self.reps_counter.rule.metric].wobble
@@ -342,22 +350,30 @@ class Session:
         elif self.hold_rule is not None and self.hold_timer is not None:
             hold = self.hold_rule
             side = f.sides.get(hold.side_metric) if hold.side_metric else None
-            events += self.hold_timer.update(t, evaluate_all(hold.require, f.values), side,
-                                             moved=self._body_moved(t, f.body_motion))
+            moved, settled = self._motion_now
+            # the motion at a frame spans the window before it: the movement out began within it
+            still_until = None if self._last_still_t is None else self._last_still_t - BodyMotion.WINDOW_S / 2
+            events += self.hold_timer.update(t, evaluate_all(hold.require, f.values), side, moved=moved,
+                                             settled=settled, still_until=still_until)
         return events
 
-    def _body_moved(self, t: float, motion: float) -> bool:
-        """Whether the body as a whole moves past this person's own landmark jitter."""
+    def _body_moved(self, t: float, motion: float) -> tuple[bool, bool]:
+        """Whether the body as a whole moves past this person's own landmark jitter, and whether
+        it has settled (moves less than ``HOLD_SETTLED``, or than that jitter)."""
         recent = self._motion
         if not math.isnan(motion):
             recent.append((t, motion))
         while recent and recent[0][0] < t - MOTION_WINDOW_S:
             recent.popleft()
         if math.isnan(motion):
-            return False
+            return False, True
         values = sorted(v for _, v in recent)
-        upper_quartile = values[(3 * len(values)) // 4]
-        return motion > max(HOLD_MOTION, MOTION_NOISE_FACTOR * upper_quartile)
+        jitter = MOTION_NOISE_FACTOR * values[(3 * len(values)) // 4]
+        # settling is judged against the quietest quarter: the last 5 s may hold the way in
+        settled = motion < max(HOLD_SETTLED, MOTION_NOISE_FACTOR * values[len(values) // 4])
+        if settled:
+            self._last_still_t = t
+        return motion > max(HOLD_MOTION, jitter), settled
 
     def _finish_rep(self, rule: Rep, rep: RepRecord) -> None:
         if rule.hold_s > 0 and rep.peak_hold_s < 0.8 * rule.hold_s:
