@@ -94,7 +94,8 @@ class BodyMotion:
     The body is seven points: the nose and the midpoints of the shoulders, elbows, wrists, hips,
     knees and ankles (a left/right swap of MediaPipe's labels leaves every midpoint where it was).
     The motion is the median of their displacements since ``WINDOW_S`` ago, over the size of the
-    box they span. A person holding a posture, breathing and swaying, stays under a few hundredths
+    box they span, once the shift and the change of size the picture adds (a camera that pans,
+    is knocked or zooms) are taken out. A person holding a posture, breathing and swaying, stays under a few hundredths
     of that; one who gets out of it, or a video that cuts or dissolves to another camera, moves
     every point at once."""
 

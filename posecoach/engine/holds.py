@@ -3,7 +3,9 @@
 A break shorter than ``grace_s`` does not end the hold (its time is not counted); a longer one
 ends it at the moment the break began. Holds shorter than ``min_s`` are not reported. The whole
 body moving (``moved``: the person got out of the posture, or the video cut to another camera)
-ends a hold at once, whatever the posture check says, and no hold starts while it lasts.
+ends a hold at once, whatever the posture check says, and no hold starts while it lasts. A hold
+is timed from where the body comes to rest in the posture (``settled``), and ends where the
+movement out began (``still_until``) when that was before its posture check broke.
 """
 
 from __future__ import annotations

@@ -47,9 +47,9 @@ HOLD_MOTION = 0.045
 #: on this person, when their landmarks jitter more than that (a hard render of child's pose: upper
 #: quartile 0.10, single frames up to 0.23 while still)
 MOTION_NOISE_FACTOR = 3.0
-#: a timed hold starts only once the body moves less than this (the eased last of the way into the
-#: posture is not holding it; held real postures stay under 0.02-0.03), and a hold that the body's
-#: motion ends is timed to the last moment it was under it
+#: a timed hold is timed from where the body moves less than this (the eased last of the way into
+#: the posture is not holding it; held real postures stay under 0.02-0.03), and a hold that ends is
+#: timed to the last moment the body was under it, if the movement out began before the break
 HOLD_SETTLED = 0.02
 MOTION_WINDOW_S = 5.0
 VIEW_NAMES = {"side": "the side", "front": "the front", "back": "behind", "above": "above", "feet": "the feet"}
@@ -157,7 +157,8 @@ class Session:
             self.frames_with_pose += 1
             self.view_time[f.view] = self.view_time.get(f.view, 0.0) + dt
         unmet: list[str] = []
-        self._motion_now = self._body_moved(t, f.body_motion)
+        if self.hold_rule is not None:  # only a timed hold asks whether the body moves
+            self._motion_now = self._body_moved(t, f.body_motion)
         filtered = {m: self._filters[m](t, v) if m in self._filters else v for m, v in f.values.items()}
         if self.reps_counter is not None:
             self.reps_counter.wobble = self.wobble[self.reps_counter.rule.metric].wobble
