@@ -105,14 +105,15 @@ class BodyMotion:
              ("left_ankle", "right_ankle"))
 
     def __init__(self) -> None:
-        self._index = [(_I[a], _I[b]) for a, b in self.PAIRS]
+        self._a = np.array([_I[a] for a, _ in self.PAIRS])
+        self._b = np.array([_I[b] for _, b in self.PAIRS])
         self._past: deque[tuple[float, np.ndarray]] = deque()
 
     def reset(self) -> None:
         self._past.clear()
 
     def update(self, t: float, xy: np.ndarray) -> float:
-        pts = np.array([(xy[a] + xy[b]) / 2.0 for a, b in self._index])
+        pts = (xy[self._a] + xy[self._b]) * 0.5
         self._past.append((t, pts))
         while len(self._past) > 1 and self._past[1][0] <= t - self.WINDOW_S:
             self._past.popleft()
