@@ -166,7 +166,8 @@ class FeatureExtractor:
         self._across_ref: dict[str, float] = {}
         self._drop_ref: dict[str, deque[tuple[float, float, float]]] = {}  # name -> (t_s, height, pair tilt)
         self._t = 0.0
-        self._motion = BodyMotion()
+        # only a timed hold asks whether the body moves (``engine.session``)
+        self._motion = BodyMotion() if spec.hold is not None else None
         # ``lateral`` and ``segment_angle`` metrics with ``baseline = "setup"``: the same metric as
         # the image shows it, its recent values, and its value at the start of the set
         self._setup_absolute = {
@@ -375,10 +376,11 @@ class FeatureExtractor:
     def compute(self, frame: PoseFrame) -> Features:
         """The metrics of one frame (NaN for all of them when nobody is in view)."""
         if frame.landmarks is None:
-            self._motion.reset()
+            if self._motion is not None:
+                self._motion.reset()
             return Features(frame.index, frame.timestamp_ms, False, {k: _NAN for k in self.spec.metrics}, {}, self._view)
         pts = _Points(frame)
-        motion = self._motion.update(frame.t_s, pts.xy)
+        motion = self._motion.update(frame.t_s, pts.xy) if self._motion is not None else _NAN
         self._t = frame.t_s
         self._update_scale(pts, frame.t_s)
         self._update_view(pts)

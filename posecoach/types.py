@@ -76,7 +76,8 @@ class Features:
     sides: dict[str, str] = field(default_factory=dict)
     view: str = "unknown"
     #: how far the body as a whole moved over the last ``features.BodyMotion.WINDOW_S``, in
-    #: body sizes (NaN when unknown); a left/right swap of the landmarks does not move it
+    #: body sizes (NaN when unknown, and for a spec that times no hold); a left/right swap of the
+    #: landmarks does not move it
     body_motion: float = float("nan")
 
     @property
