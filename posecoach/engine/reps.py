@@ -60,15 +60,17 @@ def held_stretch(samples: list[tuple[float, float]], band: float = HOLD_BAND,
             best = run
     if best is None or settle_share <= 0:
         return best
-    return _settled(samples, best, settle_share * max(top - bottom, 1e-9), min_band)
+    return settled_part(samples, best, min_band, settle_share)
 
 
-def _settled(samples: list[tuple[float, float]], stretch: tuple[float, float], limit: float,
-             wobble: float) -> tuple[float, float]:
+def settled_part(samples: list[tuple[float, float]], stretch: tuple[float, float], wobble: float = 0.0,
+                 settle_share: float = SETTLE_SHARE) -> tuple[float, float]:
     """``stretch`` without its ends where the metric is still arriving at or leaving the top
-    faster than ``limit`` per second (speeds over ``SPEED_WINDOW_S``; a still estimate's own
-    wobble over that window is never taken for movement). Its middle is kept whole."""
-    limit = max(limit, 2.0 * wobble / SPEED_WINDOW_S)
+    faster than ``settle_share`` of the samples' range per second (speeds over ``SPEED_WINDOW_S``;
+    a still estimate's own ``wobble`` over that window is never taken for movement). Its middle
+    is kept whole."""
+    values = [v for _, v in samples]
+    limit = max(settle_share * max(max(values) - min(values), 1e-9), 2.0 * wobble / SPEED_WINDOW_S)
     times = [t for t, _ in samples]
 
     def speed(i: int) -> float:
@@ -219,15 +221,14 @@ class RepCounter:
         top = max((v for _, v in smooth), default=math.nan)
         span = abs(self.peak_th - self.rest_th)
         margin = (top - self.peak_th) / span if span > 0 else math.nan
-        held = held_stretch(smooth, min_band=self.wobble)
+        near_top = held_stretch(smooth, min_band=self.wobble, settle_share=0.0)
+        held = None if near_top is None else settled_part(smooth, near_top, self.wobble)
         hold_unc = 0.0
-        if held is not None:
+        if held is not None and near_top is not None:
             hold_unc = edge_uncertainty(smooth, held[0], self.wobble) + edge_uncertainty(smooth, held[1], self.wobble)
             # the slow ends left out as still arriving or leaving may, on a real body, be holding
             # with a drift: the hold is timed without them, and judged short only if it is short with them
-            near_top = held_stretch(smooth, min_band=self.wobble, settle_share=0.0)
-            if near_top is not None:
-                hold_unc += max(0.0, (near_top[1] - near_top[0]) - (held[1] - held[0]))
+            hold_unc += (near_top[1] - near_top[0]) - (held[1] - held[0])
         rep = RepRecord(
             number=self.count,
             start_s=self._start_s,
