@@ -65,6 +65,28 @@ def point_px(xy: np.ndarray, name: str, side: str) -> np.ndarray:
     return np.asarray((left + right) / 2.0)
 
 
+def _across_body(m: object) -> bool:
+    return isinstance(m, Lateral) and m.along == "body"
+
+
+def _body_frame(rows: deque[np.ndarray], camera_sees: str) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """From rows of (point x, y, axis start x, y, axis end x, y, pair width): the point's median
+    position, the unit direction towards the person's left across the median axis, and the
+    median width; None when too little of it is known."""
+    known = [r for r in rows if not np.isnan(r).any()]
+    if not known:
+        return None
+    med = np.median(np.stack(known), axis=0)
+    axis = med[4:6] - med[2:4]
+    norm = math.hypot(axis[0], axis[1])
+    if not (norm > 1e-9 and med[6] > 1e-9):
+        return None
+    # image y grows downwards: turning the axis (towards the head) this way points to the
+    # left of a person whose back faces the camera
+    left = np.array([axis[1], -axis[0]]) / norm
+    return med[0:2], (left if camera_sees == "back" else -left), float(med[6])
+
+
 class _Points:
     """Pixel positions and visibilities of one frame, with generic-name resolution."""
 
@@ -77,6 +99,25 @@ class _Points:
 
     def get(self, name: str, side: str) -> np.ndarray:
         return point_px(self.xy, name, side)
+
+    def held(self, name: str, offsets: dict[str, tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """A point where a midpoint whose one side is unknown is the known side plus that side's
+        offset to the middle the last time both were known (``offsets``, kept up to date here),
+        so that losing one side does not move it by half the pair's spread; NaN before both
+        sides have been seen together."""
+        names = point_landmarks(name, "left")
+        if len(names) == 1:
+            return np.asarray(self.xy[_I[names[0]]])
+        a, b = self.xy[_I[names[0]]], self.xy[_I[names[1]]]
+        known_a, known_b = not np.isnan(a).any(), not np.isnan(b).any()
+        if known_a and known_b:
+            mid = (a + b) / 2.0
+            offsets[name] = (mid - a, mid - b)
+            return np.asarray(mid)
+        off = offsets.get(name)
+        if off is None or not (known_a or known_b):
+            return np.full(2, _NAN)
+        return np.asarray(a + off[0] if known_a else b + off[1])
 
     def visibility(self, names: tuple[str, ...], side: str) -> float:
         total = 0.0
@@ -172,8 +213,17 @@ class FeatureExtractor:
         # the image shows it, its recent values, and its value at the start of the set
         self._setup_absolute = {
             k: m.model_copy(update={"baseline": "none"})
-            for k, m in spec.metrics.items() if isinstance(m, (Lateral, SegmentAngle)) and m.baseline == "setup"
+            for k, m in spec.metrics.items()
+            if isinstance(m, (Lateral, SegmentAngle)) and m.baseline == "setup" and not _across_body(m)
         }
+        # ``lateral`` with ``along = "body"``: the recent (point, axis start, axis end, pair
+        # width) while the set has not started, and the point, the person's left and the width
+        # at its start
+        self._body_recent: dict[str, deque[np.ndarray]] = {
+            k: deque(maxlen=self.BASELINE_FRAMES) for k, m in spec.metrics.items() if _across_body(m)
+        }
+        self._body_base: dict[str, tuple[np.ndarray, np.ndarray, float] | None] = {}
+        self._body_offsets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._setup_recent: dict[str, deque[float]] = {k: deque(maxlen=self.BASELINE_FRAMES) for k in self._setup_absolute}
         self._setup_base: dict[str, float] = {}
         self._disp_points = sorted(
@@ -262,6 +312,31 @@ class FeatureExtractor:
         for name, recent in self._setup_recent.items():
             known = [v for v in recent if not math.isnan(v)]
             self._setup_base[name] = float(np.median(known)) if known else _NAN
+        for name, rows in self._body_recent.items():
+            m = self.spec.metrics[name]
+            assert isinstance(m, Lateral)
+            self._body_base[name] = _body_frame(rows, m.camera_sees)
+
+    def _lateral_body(self, name: str, m: Lateral, pts: _Points) -> tuple[float, str]:
+        """A ``lateral`` shift with ``along = "body"``: how far ``point`` has moved across the
+        body's axis since the start of the set, in widths of the ``across`` pair as it was then.
+        The side is the sign's (positive: towards the person's left). Before the set starts it is
+        the move from the median of the last few frames, across their median axis, so the setup's
+        rest check asks for stillness."""
+        held = self._body_offsets
+        p = pts.held(m.point, held)
+        a, b = pts.get(m.across[0], "left"), pts.get(m.across[1], "right")
+        row = np.array([*p, *pts.held(m.body_axis[0], held), *pts.held(m.body_axis[1], held), math.hypot(*(a - b))])
+        if name in self._body_base:
+            frame = self._body_base[name]
+        else:
+            self._body_recent[name].append(row)
+            frame = _body_frame(self._body_recent[name], m.camera_sees)
+        if frame is None or np.isnan(p).any():
+            return _NAN, ""
+        origin, left, width = frame
+        value = float((p - origin) @ left) / width
+        return value, "left" if value > 0 else "right"
 
     def _from_setup(self, name: str, pts: _Points) -> tuple[float, str]:
         """A ``baseline = "setup"`` shift or segment angle: the value in the image less the one at
@@ -292,6 +367,8 @@ class FeatureExtractor:
 
     def _metric(self, name: str, pts: _Points, metric: Metric | None = None) -> tuple[float, str]:
         m = self.spec.metrics[name] if metric is None else metric
+        if isinstance(m, Lateral) and m.along == "body":
+            return self._lateral_body(name, m, pts)
         if isinstance(m, Lateral) and m.side_view == "drop" and self._view == "side":
             return self._lateral_from_side(name, m, pts)
         if isinstance(m, (Lateral, SegmentAngle)) and m.baseline == "setup":

@@ -34,7 +34,7 @@ from posecoach.formats.report import (
     ViewBlock,
     parse_report,
 )
-from posecoach.spec.schema import Quantity, Spec, metric_quantity
+from posecoach.spec.schema import Lateral, Quantity, Spec, metric_quantity
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "build_report", "report_model", "save_report", "summary_text", "write_report"]
 
@@ -51,9 +51,12 @@ UNITS: dict[Quantity, str] = {"angle": "deg", "lateral": "hip_width", "ratio": "
 
 def metric_unit(spec: Spec) -> str:
     """The unit of the exercise's main metric: ``deg`` for angles, ``hip_width`` for a sideways
-    shift across the body, ``torso`` for lengths in body scales (torso lengths), ``ratio`` for a
+    shift across the body (``shoulder_width`` when measured across the shoulders), ``torso`` for lengths in body scales (torso lengths), ``ratio`` for a
     distance per another distance."""
-    return UNITS[metric_quantity(spec.metrics.get(spec.main_metric))]
+    metric = spec.metrics.get(spec.main_metric)
+    if isinstance(metric, Lateral) and set(metric.across) == {"left_shoulder", "right_shoulder"}:
+        return "shoulder_width"
+    return UNITS[metric_quantity(metric)]
 
 
 def format_amount(value: float, unit: str) -> str:
@@ -64,6 +67,8 @@ def format_amount(value: float, unit: str) -> str:
         return f"{value:.2f} torso lengths"
     if unit == "hip_width":
         return f"{value:.2f} hip widths"
+    if unit == "shoulder_width":
+        return f"{value:.2f} shoulder widths"
     return f"{value:.2f}x"
 
 

@@ -238,7 +238,9 @@ def scenarios() -> list[Scenario]:
     add(reps_scenario("childs_pose_clock", "above", reach, [clock_l, clock_r], 10, hold_s=3.5,
                       by_side={"left": 5, "right": 5}, also_views=("front",), faults={
                           "too_fast": fast(reach, clock_l, 0.9),
-                          "bouncing": bouncing(reach, clock_l, mix(clock_l, **both(lat_uarm=60, lat_farm=60)))}))
+                          # hands travelling about 0.4 shoulder widths each way, as in the
+                          # performer's moderate bounce (tuning seed 1003, above)
+                          "bouncing": bouncing(reach, clock_l, mix(clock_l, **both(lat_uarm=90, lat_farm=90)))}))
     folded = mix(hip_y=0.1, trunk=35, neck=20, face=-60, lat_thigh_L=50, lat_thigh_R=-50, lat_shin_L=-75,
                  lat_shin_R=75, **both(thigh=0, shin=0, foot=0, uarm=-15, farm=-25))
     cl_l = mix(folded, trunk_lat=10, **both(lat_uarm=35, lat_farm=35))

@@ -118,6 +118,91 @@ def test_lateral_from_setup_reads_movement_before_the_set_starts():
     assert fx.compute(pose(moving, 200)).values["roll"] == pytest.approx(0.5, abs=0.01)
 
 
+CLOCK_FROM_ABOVE = {  # child's pose seen from above, head towards the image top: the back faces the camera
+    "left_shoulder": (450, 200), "right_shoulder": (550, 200), "left_hip": (470, 400), "right_hip": (530, 400),
+    "left_wrist": (480, 60), "right_wrist": (520, 60),
+}
+CLOCK_BODY = {"type": "lateral", "point": "mid_wrist", "across": ["left_shoulder", "right_shoulder"],
+              "along": "body", "body_axis": ["mid_hip", "mid_wrist"], "baseline": "setup"}
+
+
+def _hands_walked(frame: dict, dx: float, swap: bool = False, turn: float = 0.0) -> dict:
+    """The hands moved ``dx`` px along the image x; the shoulders carried ``turn`` of the way with
+    them; ``swap``: the pose model's left and right labels exchanged."""
+    out = dict(frame)
+    for n in ("left_wrist", "right_wrist"):
+        out[n] = (frame[n][0] + dx, frame[n][1])
+    for n in ("left_shoulder", "right_shoulder"):
+        out[n] = (frame[n][0] + turn * dx, frame[n][1])
+    if swap:
+        for part in ("shoulder", "hip", "wrist"):
+            out[f"left_{part}"], out[f"right_{part}"] = out[f"right_{part}"], out[f"left_{part}"]
+    return out
+
+
+def test_lateral_across_the_body_is_the_move_since_the_start_in_start_widths():
+    fx = FeatureExtractor(spec_with({"shift": CLOCK_BODY}))
+    for i in range(5):
+        assert fx.compute(pose(CLOCK_FROM_ABOVE, 33 * i)).values["shift"] == pytest.approx(0.0, abs=1e-6)
+    fx.set_baseline()
+    # from above with the head up, the person's left is the image left: 150 px is 1.5 shoulder widths
+    f = fx.compute(pose(_hands_walked(CLOCK_FROM_ABOVE, -150, turn=0.5), 200))
+    assert f.values["shift"] == pytest.approx(1.5, abs=0.01) and f.sides["shift"] == "left"
+    # the shoulders turning with the hands and the labels swapping change nothing
+    f = fx.compute(pose(_hands_walked(CLOCK_FROM_ABOVE, 150, swap=True, turn=0.8), 233))
+    assert f.values["shift"] == pytest.approx(-1.5, abs=0.01) and f.sides["shift"] == "right"
+
+
+def test_lateral_across_the_body_from_in_front_of_the_head_keeps_the_persons_left():
+    # the camera in front of the head sees the picture from above turned half round: the hands
+    # nearest it, lowest in the picture, and the person's left on the image right
+    in_front = {n: (1000 - x, 500 - y) for n, (x, y) in CLOCK_FROM_ABOVE.items()}
+    fx = FeatureExtractor(spec_with({"shift": CLOCK_BODY}))
+    for i in range(5):
+        fx.compute(pose(in_front, 33 * i))
+    fx.set_baseline()
+    f = fx.compute(pose(_hands_walked(in_front, 100), 200))
+    assert f.values["shift"] == pytest.approx(1.0, abs=0.01) and f.sides["shift"] == "left"
+    # a spec for a body lying face up names the same move the other way
+    fx = FeatureExtractor(spec_with({"shift": {**CLOCK_BODY, "camera_sees": "front"}}))
+    for i in range(5):
+        fx.compute(pose(in_front, 33 * i))
+    fx.set_baseline()
+    assert fx.compute(pose(_hands_walked(in_front, 100), 200)).sides["shift"] == "right"
+
+
+def test_lateral_across_the_body_keeps_a_midpoint_whose_one_side_is_lost():
+    # the hands walked 100 px to the person's left, then the model loses the right wrist: the
+    # midpoint stays with the left wrist plus its last offset, not half the hands' spread away
+    fx = FeatureExtractor(spec_with({"shift": CLOCK_BODY}))
+    for i in range(5):
+        fx.compute(pose(CLOCK_FROM_ABOVE, 33 * i))
+    fx.set_baseline()
+    walked = _hands_walked(CLOCK_FROM_ABOVE, -100)
+    assert fx.compute(pose(walked, 200)).values["shift"] == pytest.approx(1.0, abs=0.01)
+    one_hand = {n: xy for n, xy in walked.items() if n != "right_wrist"}
+    assert fx.compute(pose(one_hand, 233)).values["shift"] == pytest.approx(1.0, abs=0.01)
+    # with neither wrist known the shift is unknown, not a guess
+    no_hands = {n: xy for n, xy in walked.items() if not n.endswith("wrist")}
+    assert math.isnan(fx.compute(pose(no_hands, 266)).values["shift"])
+
+
+def test_a_spec_sets_the_visibility_under_which_landmarks_are_unknown():
+    from posecoach.app.pipeline import Analysis
+
+    default = Analysis(make_spec())
+    low = Analysis(make_spec(min_visibility=0.1))
+    assert default.smoother.min_visibility == 0.5 and low.smoother.min_visibility == 0.1
+    frame = pose(BRIDGE_DOWN, 0, vis=0.3)
+    assert np.isnan(default.smoother(frame).landmarks[INDEX["left_hip"], 0])
+    assert not np.isnan(low.smoother(frame).landmarks[INDEX["left_hip"], 0])
+
+
+def test_lateral_across_the_body_needs_the_start_of_the_set():
+    with pytest.raises(ValueError, match="baseline = 'setup'"):
+        spec_with({"shift": {**CLOCK_BODY, "baseline": "none"}})
+
+
 def test_segment_angle_from_setup_is_the_change_since_the_start():
     # lying across the picture, the shoulder line reads near vertical at rest; a lift tilts it 10 degrees
     spec = spec_with({"tilt": {"type": "segment_angle", "points": ["left_shoulder", "right_shoulder"],

@@ -79,7 +79,7 @@ class Analysis:
     def __init__(self, spec: Spec, *, smoother: Smoother | None = None, limits: dict[str, Any] | None = None) -> None:
         self.spec = spec
         self.limits = limits  # the personal limits in force, recorded in the report
-        self.smoother = smoother or Smoother()
+        self.smoother = smoother or Smoother(min_visibility=spec.min_visibility)
         self.features = FeatureExtractor(spec)
         self.session = Session(spec, baseline_metrics=self.features.baseline_metrics())
 

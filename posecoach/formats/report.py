@@ -103,7 +103,7 @@ class RepDetail(_Block):
     duration_s: Seconds
     peak_hold_s: Seconds
     metric: str
-    #: deg, torso, hip_width or ratio (see ``posecoach.report.metric_unit``)
+    #: deg, torso, hip_width, shoulder_width or ratio (see ``posecoach.report.metric_unit``)
     metric_unit: str
     metric_min: float | None
     metric_max: float | None

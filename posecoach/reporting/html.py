@@ -57,7 +57,7 @@ def _table(head: list[str] | None, rows: list[list[str]], cls: str = "") -> str:
 def _unit_label(conv: Clinical, unit: str | None) -> str:
     if unit == "deg":
         return "degrees"
-    return {"torso": "torso lengths", "hip_width": "hip widths"}.get(unit or "", "ratio")
+    return {"torso": "torso lengths", "hip_width": "hip widths", "shoulder_width": "shoulder widths"}.get(unit or "", "ratio")
 
 
 def _view_text(section: dict[str, Any]) -> str:

@@ -167,7 +167,19 @@ class Lateral(_Model):
     #: image horizontal (signed towards the pair's left), for upright exercises where the
     #: pair itself tilts with the movement (the pelvis hitching in a side bend) and a shift
     #: along the tilted line would hide most of the bend.
-    along: Literal["pair", "level"] = "pair"
+    #: "body": across the body's own long axis ``body_axis`` (two points, midpoints such as
+    #: "mid_hip" and "mid_wrist", which a left/right swap of the pose model's labels leaves where
+    #: they were), with that direction, the pair's width and the point's position all taken at
+    #: the start of the set: how far the point has moved sideways since then, in widths of the
+    #: pair as it was. For a body that stays put while one part walks round it (the hands in a
+    #: child's-pose clock) and is seen from above or from in front of the head, where the
+    #: shoulder line turns with the hands and its labels swap. Needs ``baseline = "setup"``.
+    along: Literal["pair", "level", "body"] = "pair"
+    body_axis: tuple[str, str] = ("mid_hip", "mid_shoulder")
+    #: with ``along = "body"``: which side of the body the camera sees, for which way is the
+    #: person's left ("back": from above a person face down or on all fours, or from in front of
+    #: their head; "front": a person lying face up, seen from above)
+    camera_sees: Literal["back", "front"] = "back"
     #: "none": the shift from the middle of the pair as the image shows it. "setup": the shift
     #: from where the point sat across the pair at the start of the set (the setup hold), so a
     #: camera that hangs off to one side, and makes a centred point look shifted, does not
@@ -178,9 +190,20 @@ class Lateral(_Model):
     baseline: Literal["none", "setup"] = "none"
     label: str = ""
 
+    @model_validator(mode="after")
+    def _body_from_setup(self) -> Lateral:
+        if self.along == "body" and self.baseline != "setup":
+            raise ValueError("along = 'body' measures from the start of the set: it needs baseline = 'setup'")
+        if self.along == "body" and self.side_view != "none":
+            raise ValueError("along = 'body' has no side-view measure: leave side_view out")
+        return self
+
     @property
     def point_names(self) -> tuple[str, ...]:
-        """The shifting point, then the pair it is measured across."""
+        """The shifting point, then the pair it is measured across (and, across the body, the
+        two ends of the body's axis)."""
+        if self.along == "body":
+            return (self.point, *self.across, *self.body_axis)
         return (self.point, *self.across)
 
 
@@ -350,6 +373,11 @@ class Spec(_Model):
     spoken: Spoken | None = None
     checked: tuple[str, ...] = ()
     not_checked: tuple[str, ...] = ()
+    #: the smoothed landmark visibility under which a landmark counts as unknown. 0.5 suits most
+    #: poses; lower it where the pose model reports a low visibility for limbs it still places
+    #: well (the hands walked to one side in a child's-pose clock, seen from in front of the
+    #: head), chosen on tuning renders. The limb-length plausibility check still applies.
+    min_visibility: float = Field(default=0.5, ge=0, le=1)
     dose: Dose
     metrics: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], Metric] = Field(min_length=1)
     setup: Setup = Setup()
