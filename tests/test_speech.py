@@ -90,3 +90,33 @@ def test_a_near_homophone_is_heard_as_its_decoy_and_not_taken(tmp_path: Path) ->
     assert spotter.feed(stream.audio) + spotter.flush() == []
     # each was decoded, as the decoy itself, rather than dropped unheard
     assert [d[1] for d in spotter.decoded if d[1]] == words
+
+
+@needs_recogniser
+def test_stop_is_known_by_its_other_vowels_too() -> None:
+    from posecoach.control.speech import PRONUNCIATIONS, Spotter
+
+    spotter = Spotter()
+    assert spotter._decoder.lookup_word("stop") == "S T AA P"
+    assert [spotter._decoder.lookup_word(f"stop({k})") for k in (2, 3)] == [p for w, p in PRONUNCIATIONS if w == "stop"]
+
+
+@needs_speech
+def test_the_silence_after_a_command_is_not_heard_as_a_word(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the endpointer's ratio at 0.8, which places an utterance's end a frame earlier,
+    "stop" is heard as "stop"; at pocketsphinx's default of 0.9 more of the silence after it was
+    kept and it came out as "stop that"."""
+    import posecoach.control.speech as speech
+    from posecoach.control.speech_eval import TUNE_VOICES, build_stream
+
+    def hypotheses() -> list[str]:
+        stream = build_stream([("stop", "stop")], TUNE_VOICES[2], tmp_path)
+        spotter = speech.Spotter(accept_all=True)
+        spotter.feed(stream.audio)
+        spotter.flush()
+        return [d[1] for d in spotter.decoded]
+
+    assert speech.VAD_RATIO < 0.9
+    assert hypotheses() == ["stop"]
+    monkeypatch.setattr(speech, "VAD_RATIO", 0.9)
+    assert hypotheses() == ["stop that"]

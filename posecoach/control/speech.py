@@ -4,7 +4,8 @@ How a command is told from other speech: a voice activity detector (pocketsphinx
 most aggressive mode, with a quarter second kept before each start for unvoiced onsets) cuts the
 sound into utterances; an utterance longer than ``MAX_UTTERANCE_S`` is ordinary talk and is
 dropped unheard. A short one is decoded twice: once by a grammar that knows only the command
-phrases (with an optional "please", "okay" or "ouch" around them) or one of a few decoys, words
+phrases (with an optional "please", "okay" or "ouch" around them; "stop" also with the vowels of
+``PRONUNCIATIONS``) or one of a few decoys, words
 that sound close to a command word ("stuff", "pass", "gone", ``DECOYS``), and once by a free phoneme
 loop, which finds the best sounds for anything. Their acoustic
 scores per 10 ms frame are compared: for a command the grammar's path is nearly as good as the
@@ -28,8 +29,8 @@ loud noise most commands are missed.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,14 +51,22 @@ THRESHOLD = -3.9
 #: ``benchmarks/voice_commands.py --tune`` on the tuning voices (clean, 20 and 10 dB), with the
 #: decoys in the grammar, misses costing 1 and false accepts 2 (3 for "stop"); -99 is no threshold.
 THRESHOLDS: dict[str, tuple[float, float]] = {
-    "stop": (-3.25, -99.0), "pause": (-99.0, -3.25), "go on": (-99.0, -2.5), "next": (-4.5, -6.25), "skip": (-3.0, -99.0),
+    "stop": (-99.0, -2.75), "pause": (-4.25, -3.75), "go on": (-3.0, -4.0), "next": (-3.75, -6.25), "skip": (-3.0, -99.0),
 }
 #: Commands are said on their own; an utterance longer than this is talk, not a command.
 MAX_UTTERANCE_S = 1.8
 #: pocketsphinx's voice activity aggressiveness, 0 (loose) to 3 (very aggressive).
 VAD_MODE = 3
+#: The endpointer's window (s) and the share of its 30 ms frames, voiced or not, that starts or
+#: ends an utterance. At 0.8 rather than pocketsphinx's 0.9 it found the same utterances in two of
+#: the benchmark's streams, with their start and end a frame (30 ms) earlier: less of the silence
+#: after a command is decoded, where it was heard as a word ("stop that").
+VAD_WINDOW_S = 0.3
+VAD_RATIO = 0.8
 #: Sound kept before the detected start of an utterance, and how much input is remembered.
 PREROLL_S = 0.25
+#: Sound kept after the detected end of an utterance (s): cut closer, the "p" of "stop" was lost.
+POSTROLL_S = 0.05
 HISTORY_S = MAX_UTTERANCE_S * 2 + 2.0
 #: Gaussian noise (int16 units, about -70 dBFS) added to the input: digital silence, as in a
 #: synthesised file, throws the recogniser's feature normalisation off; a microphone never has it.
@@ -76,6 +85,9 @@ DECOYS: tuple[str, ...] = ("stuff", "stock", "shop", "pass", "because", "yes", "
 #: The decoys' prior against a command's (JSGF weights): a decoy wins only when it sounds better
 #: by a margin, so a command said a little unclearly is not lost to one.
 DECOY_WEIGHT = 0.05
+#: Pronunciations added to the dictionary's, as (word, phones): "stop" with the British and
+#: espeak-ng vowels, which the model hears as AO or OW rather than the dictionary's AA.
+PRONUNCIATIONS: tuple[tuple[str, str], ...] = (("stop", "S T AO P"), ("stop", "S T OW P"))
 _COMMAND_GRAMMAR = f"""#JSGF V1.0;
 grammar commands;
 public <utterance> = [okay | please | ouch | oh | my] (/1/ <command> [<command>] | /{DECOY_WEIGHT:g}/ <decoy>) [please | that | now];
@@ -157,12 +169,15 @@ class Spotter:
         self.accept_all = accept_all
         self.max_utterance_s = max_utterance_s
         self._decoder = Decoder(logfn=os.devnull)
+        for k, (word, phones) in enumerate(PRONUNCIATIONS):  # "stop(2)", "stop(3)", ...: its alternatives
+            n = 2 + sum(w == word for w, _ in PRONUNCIATIONS[:k])
+            self._decoder.add_word(f"{word}({n})", phones, False)
         self._decoder.add_jsgf_string(COMMAND_SEARCH, _COMMAND_GRAMMAR)
         self._decoder.add_jsgf_string(RATING_SEARCH, _RATING_GRAMMAR)
         self._decoder.add_allphone_file("free", os.path.join(get_model_path(), "en-us", "en-us-phone.lm.bin"))
         # the most aggressive voice activity mode: the default (loose) one runs a command into the
         # talk around it and, in 10 dB noise, never finds an utterance's end at all
-        self._endpointer = Endpointer(window=0.3, ratio=0.9, vad_mode=VAD_MODE, sample_rate=self.rate)
+        self._endpointer = Endpointer(window=VAD_WINDOW_S, ratio=VAD_RATIO, vad_mode=VAD_MODE, sample_rate=self.rate)
         self._frame = self._endpointer.frame_bytes // 2  # samples per VAD frame
         self._pending = np.zeros(0, np.int16)
         self._history = np.zeros(0, np.int16)
@@ -225,7 +240,7 @@ class Spotter:
         # at its first voiced sound, after the "s" of "stop" or "skip"
         start, end = self._endpointer.speech_start, self._endpointer.speech_end
         a = max(self._history_start, int((start - PREROLL_S) * self.rate))
-        b = int(end * self.rate) + int(0.05 * self.rate)
+        b = int(end * self.rate) + int(POSTROLL_S * self.rate)
         audio = self._history[a - self._history_start:max(a, b - self._history_start)].tobytes()
         n = int((end - start) * self.rate)
         t = self.audio_t_s
