@@ -17,6 +17,7 @@ import math
 import statistics
 import warnings
 from collections import deque
+from typing import TypeGuard
 
 import numpy as np
 
@@ -65,7 +66,8 @@ def point_px(xy: np.ndarray, name: str, side: str) -> np.ndarray:
     return np.asarray((left + right) / 2.0)
 
 
-def _across_body(m: object) -> bool:
+def _across_body(m: object) -> TypeGuard[Lateral]:
+    """Whether ``m`` is a sideways shift across the body's own axis (``along = "body"``)."""
     return isinstance(m, Lateral) and m.along == "body"
 
 
@@ -367,7 +369,7 @@ class FeatureExtractor:
 
     def _metric(self, name: str, pts: _Points, metric: Metric | None = None) -> tuple[float, str]:
         m = self.spec.metrics[name] if metric is None else metric
-        if isinstance(m, Lateral) and m.along == "body":
+        if _across_body(m):
             return self._lateral_body(name, m, pts)
         if isinstance(m, Lateral) and m.side_view == "drop" and self._view == "side":
             return self._lateral_from_side(name, m, pts)
