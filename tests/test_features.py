@@ -296,3 +296,17 @@ def test_engine_spec_and_features_import_neither_cv2_nor_mediapipe():
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_smoother_keeps_a_known_landmark_whose_visibility_hovers_at_the_threshold():
+    # a far-side knee at 0.49-0.52 visibility stays known (it was seen clearly first); one that
+    # first appears at that visibility is unknown until it reaches 0.5; well under, it is lost
+    sm = Smoother()
+    seen = [sm(pose(BRIDGE_DOWN, 33 * i, vis=v)) for i, v in enumerate([0.9] * 5 + [0.49, 0.52, 0.48, 0.5, 0.49] * 4)]
+    assert all(not np.isnan(o.landmarks[INDEX["left_hip"], 0]) for o in seen)
+    sm = Smoother()
+    hovering = [sm(pose(BRIDGE_DOWN, 33 * i, vis=0.45)) for i in range(10)]
+    assert all(np.isnan(o.landmarks[INDEX["left_hip"], 0]) for o in hovering)
+    sm = Smoother()
+    fading = [sm(pose(BRIDGE_DOWN, 33 * i, vis=0.9 if i < 5 else 0.1)) for i in range(40)]
+    assert np.isnan(fading[-1].landmarks[INDEX["left_hip"], 0])

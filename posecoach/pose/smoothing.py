@@ -3,7 +3,10 @@
 - One Euro filter on every coordinate: little lag when the body moves fast, little jitter when
   it is still. Its cutoff rises with speed (``beta``), in units of image-fractions per second.
 - Visibility is smoothed too; a landmark whose smoothed visibility is under ``min_visibility``
-  becomes NaN ("unknown") rather than a guess.
+  becomes NaN ("unknown") rather than a guess. With hysteresis: a landmark already known stays
+  known until its visibility falls a share ``VISIBILITY_HYSTERESIS`` below that (0.45 for 0.5), so
+  a far-side knee whose visibility hovers at the threshold does not blink in and out (and split a
+  held rep in two).
 - Plausibility: a limb end whose segment is implausibly long against the torso (a
   far-side limb the model has put somewhere impossible) also becomes unknown.
 - Left and right that stay put: in floor poses the model often swaps the labels of the two
@@ -76,6 +79,11 @@ def continue_sides(raw: np.ndarray, prev: np.ndarray | None, w: int, h: int) -> 
 class Smoother:
     """Stateful filter of a stream of ``PoseFrame``s. ``reset()`` after a long gap."""
 
+    #: the share of ``min_visibility`` by which a known landmark's visibility must fall below it to
+    #: become unknown. 0.1: a known far-side knee at 0.49-0.52 (a rendered knee hug) stays known;
+    #: at 0.2 the far ankle of a real bird-dog (0.4-0.5) was kept and cut its hold short
+    VISIBILITY_HYSTERESIS = 0.1
+
     def __init__(self, *, min_cutoff_hz: float = 1.2, beta: float = 4.0, d_cutoff_hz: float = 1.0,
                  min_visibility: float = 0.5, reset_after_s: float = 0.5, enabled: bool = True) -> None:
         self.min_cutoff = min_cutoff_hz
@@ -94,6 +102,7 @@ class Smoother:
         self._vis: np.ndarray | None = None
         self._t: float | None = None
         self._prev_raw: np.ndarray | None = None
+        self._known: np.ndarray | None = None  # (33,) landmarks known in the last frame
 
     @staticmethod
     def _alpha(cutoff: np.ndarray | float, dt: float) -> np.ndarray | float:
@@ -118,6 +127,7 @@ class Smoother:
             x = raw[:, :3].copy()
             vis = raw[:, 3].copy()
             self._dx = np.zeros_like(x)
+            self._known = None  # a fresh start: no landmark is known from before
         else:
             dt = t - self._t
             x_raw = raw[:, :3]
@@ -135,7 +145,12 @@ class Smoother:
             vis = a_v * raw[:, 3] + (1 - a_v) * self._vis
         self._x, self._vis, self._t = x, vis, t
         out = np.concatenate([x, vis[:, None]], axis=1)
-        out[vis < self.min_visibility, :3] = np.nan
+        limit = np.full(len(vis), self.min_visibility)
+        if self._known is not None and self.enabled:
+            limit[self._known] *= 1.0 - self.VISIBILITY_HYSTERESIS
+        known = vis >= limit
+        self._known = known
+        out[~known, :3] = np.nan
         self._implausible(out, frame.width, frame.height)
         return PoseFrame(frame.index, frame.timestamp_ms, frame.width, frame.height, out, frame.world)
 
