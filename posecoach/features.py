@@ -327,12 +327,12 @@ class FeatureExtractor:
         rest check asks for stillness."""
         held = self._body_offsets
         p = pts.held(m.point, held)
-        a, b = pts.get(m.across[0], "left"), pts.get(m.across[1], "right")
-        row = np.array([*p, *pts.held(m.body_axis[0], held), *pts.held(m.body_axis[1], held), math.hypot(*(a - b))])
         if name in self._body_base:
             frame = self._body_base[name]
-        else:
-            self._body_recent[name].append(row)
+        else:  # the axis and the width are only needed until they are frozen at the start
+            a, b = pts.get(m.across[0], "left"), pts.get(m.across[1], "right")
+            axis = (pts.held(m.body_axis[0], held), pts.held(m.body_axis[1], held))
+            self._body_recent[name].append(np.array([*p, *axis[0], *axis[1], math.hypot(*(a - b))]))
             frame = _body_frame(self._body_recent[name], m.camera_sees)
         if frame is None or np.isnan(p).any():
             return _NAN, ""
