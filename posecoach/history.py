@@ -116,6 +116,19 @@ def trends(sets: list[SetSummary]) -> dict[str, list[SetSummary]]:
     return groups
 
 
+def comparable_ranges(group: list[SetSummary]) -> tuple[str | None, list[float | None], list[float | None], int]:
+    """For a trend over one exercise's sets (oldest first): the unit of the newest set that has
+    one, each set's range median and best in that unit, and how many sets were measured in
+    another unit (a spec whose measure changed since, such as a shift now measured in shoulder
+    widths where it was in hip widths): their ranges are left out (None), as they cannot be
+    drawn on the same axis."""
+    unit = next((s.metric_unit for s in reversed(group) if s.metric_unit), None)
+    same = [s.metric_unit in (unit, None) for s in group]
+    medians = [s.rom_median if ok else None for s, ok in zip(group, same, strict=True)]
+    bests = [s.rom_best if ok else None for s, ok in zip(group, same, strict=True)]
+    return unit, medians, bests, same.count(False)
+
+
 def _amount(v: float | None, unit: str | None) -> str:
     return "-" if v is None else format_amount(v, unit or "deg")
 

@@ -221,3 +221,21 @@ def test_by_default_sessions_go_to_the_users_data_folder(tmp_path):
     h = subprocess.run([sys.executable, "-m", "posecoach", "history"], capture_output=True, text=True, cwd=ROOT,
                        env=env, timeout=120)
     assert "plank: 0/3 holds" in h.stdout
+
+
+def test_a_trend_leaves_out_ranges_measured_in_another_unit():
+    from posecoach.history import SetSummary, comparable_ranges
+
+    def one(unit: str | None, rom: float | None) -> SetSummary:
+        return SetSummary(session_id=1, person="p", started_at="2026-12-01T10:00:00", routine=None,
+                          exercise="childs_pose_clock", exercise_name="Clock", prescribed=10, done=10,
+                          unit_word="reps", metric="hand_shift", metric_unit=unit, rom_median=rom,
+                          rom_best=rom, hold_median_s=None, hold_best_s=None, hold_target_s=None)
+
+    # two older sets from a measure in hip widths, then the current one in shoulder widths
+    group = [one("hip_width", 0.4), one("hip_width", 0.5), one(None, None), one("shoulder_width", 1.3)]
+    unit, medians, bests, other = comparable_ranges(group)
+    assert unit == "shoulder_width" and other == 2
+    assert medians == [None, None, None, 1.3] and bests == [None, None, None, 1.3]
+    unit, medians, _, other = comparable_ranges([one("deg", 40.0), one("deg", 55.0)])
+    assert (unit, medians, other) == ("deg", [40.0, 55.0], 0)

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from posecoach import __version__
-from posecoach.history import SetSummary, local, trends
+from posecoach.history import SetSummary, comparable_ranges, local, trends
 from posecoach.reporting import plots
 from posecoach.reporting.trace import Clinical, clinical, section_spec, trace_for, video_path
 from posecoach.reporting.uncertainty import uncertainty_note
@@ -199,17 +199,20 @@ def progress_html(sets: list[SetSummary], *, person: str, since: date | None = N
         body.append(f"<h2>{e(group[0].exercise_name)}</h2>")
         spec = section_spec({"exercise": ex})
         conv = clinical(spec) if spec is not None else Clinical(ex, 0.0, 1.0, None)
-        unit = next((s.metric_unit for s in group if s.metric_unit), None)
+        unit, rom_median, rom_best, other_unit = comparable_ranges(group)
         labels = [s.local_time for s in group]
         body.append(plots.per_session(
             labels, done=[s.done for s in group], prescribed=[s.prescribed for s in group],
-            rom_median=[s.rom_median for s in group], rom_best=[s.rom_best for s in group],
+            rom_median=rom_median, rom_best=rom_best,
             faults=[s.fault_count for s in group], pain=[s.pain_rating for s in group],
             pain_stop=[s.pain_stop_t_s is not None for s in group], unit_label=_unit_label(conv, unit),
             unit_word=group[0].unit_word))
         view = spec.view if spec is not None else ()
         body.append(f"<p class=\"muted\">Range of motion: {e(conv.label)}, from the {e(', '.join(view) or 'camera')} view. "
                     f"{e(uncertainty_note(conv.joint, list(view)))}</p>")
+        if other_unit:
+            body.append(f"<p class=\"muted\">The range of {other_unit} earlier set(s) is not drawn: it was measured "
+                        f"in another unit, by an earlier version of this exercise's measure.</p>")
         rows = []
         for s in group:
             pain = ("-" if s.pain_rating is None else f"{s.pain_rating}/10")
@@ -220,7 +223,7 @@ def progress_html(sets: list[SetSummary], *, person: str, since: date | None = N
                          e(", ".join(f"{k} x{v}" for k, v in s.faults.most_common())), pain, e(s.dose_note or "")])
         body.append(_table(["date", "done/prescribed", "range median", "range best", "hold best s", "faults",
                             "which", "pain", "dose"], rows))
-        roms = [s.rom_median for s in group if s.rom_median is not None]
+        roms = [v for v in rom_median if v is not None]
         if len(roms) >= 2:
             body.append(f"<p>Median range of motion went from {roms[0]:.1f} to {roms[-1]:.1f} "
                         f"(median over sessions {statistics.median(roms):.1f}).</p>")
