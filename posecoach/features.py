@@ -197,6 +197,10 @@ class FeatureExtractor:
     DROP_WINDOW_S = 15.0
     DROP_TOP_PERCENTILE = 70.0
     DROP_HIP_WIDTH = 0.25
+    #: ``lateral`` with ``recentre``: the middle of the swing is the median shift over this long
+    RECENTRE_WINDOW_S = 15.0
+    RECENTRE_START_S = 1.0  #: the start position weighs as much as this long a stay
+    RECENTRE_FRAME_S = 0.1  #: a frame stands for the time since the last one, at most this
 
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
@@ -228,6 +232,10 @@ class FeatureExtractor:
         self._body_offsets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._setup_recent: dict[str, deque[float]] = {k: deque(maxlen=self.BASELINE_FRAMES) for k in self._setup_absolute}
         self._setup_base: dict[str, float] = {}
+        #: ``recentre`` shifts: (t_s, value in the image) since the set started, over the window
+        self._recentre: dict[str, deque[tuple[float, float]]] = {
+            k: deque() for k, m in spec.metrics.items() if isinstance(m, Lateral) and m.recentre
+        }
         self._disp_points = sorted(
             {(m.point, s) for m in spec.metrics.values() if isinstance(m, Displacement) for s in lm.SIDES}
         )
@@ -360,12 +368,33 @@ class FeatureExtractor:
             recent.append(value)
             known = [v for v in recent if not math.isnan(v)]
             return (value - float(np.median(known)), "") if known and not math.isnan(value) else (_NAN, "")
+        if name in self._recentre and not math.isnan(value):
+            base = self._recentred(name, value, base)
         shifted = value - (0.0 if math.isnan(base) else base)
         if math.isnan(shifted):
             return _NAN, ""
         if not lateral:  # a segment angle: the side it was measured on
             return shifted, side
         return shifted, "left" if shifted > 0 else "right"
+
+    def _recentred(self, name: str, value: float, base: float) -> float:
+        """A ``recentre`` shift's start position now: the median, weighted by time, of its values
+        over the last ``RECENTRE_WINDOW_S`` of the set, with the start position weighed as if
+        held for ``RECENTRE_START_S`` (a swing to both sides in turn spends as long on each side
+        of its middle; the first swing to one side alone does not move the middle towards it)."""
+        hist = self._recentre[name]
+        hist.append((self._t, value))
+        while hist and hist[0][0] < self._t - self.RECENTRE_WINDOW_S:
+            hist.popleft()
+        times = np.array([t for t, _ in hist])
+        values = np.array([v for _, v in hist])
+        weights = np.diff(times, prepend=times[0] - self.RECENTRE_FRAME_S).clip(0.0, self.RECENTRE_FRAME_S)
+        if not math.isnan(base):
+            values = np.append(values, base)
+            weights = np.append(weights, self.RECENTRE_START_S)
+        order = np.argsort(values)
+        cum = np.cumsum(weights[order])
+        return float(values[order][np.searchsorted(cum, cum[-1] / 2.0)])
 
     def _metric(self, name: str, pts: _Points, metric: Metric | None = None) -> tuple[float, str]:
         m = self.spec.metrics[name] if metric is None else metric

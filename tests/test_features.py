@@ -221,6 +221,53 @@ def test_segment_angle_from_setup_is_the_change_since_the_start():
     assert plain.compute(pose(across)).values["tilt"] == pytest.approx(90.0, abs=1e-6)
 
 
+def _swaying(fx: FeatureExtractor, t0_s: float, seconds: float, centre_px: float, period_s: float = 4.8) -> list[float]:
+    """Knees swaying 60 px (half a hip width) to each side of ``centre_px`` in turn, left
+    first, at 30 frames a second from ``t0_s``: the shifts read."""
+    out = []
+    for i in range(int(seconds * 30)):
+        t = t0_s + i / 30
+        x = centre_px + 60 * math.sin(2 * math.pi * (t - t0_s) / period_s)
+        knees = dict(SUPINE_FROM_ABOVE_OFF_CENTRE, left_knee=(x + 20, 350), right_knee=(x - 20, 350))
+        out.append(fx.compute(pose(knees, round(1000 * t))).values["sway"])
+    return out
+
+
+def _sway_spec(recentre: bool):
+    return spec_with({"sway": {"type": "lateral", "point": "mid_knee", "baseline": "setup", "recentre": recentre}})
+
+
+@pytest.mark.parametrize("recentre", [False, True])
+def test_a_recentred_sway_is_measured_from_its_middle_when_the_set_started_at_one_end(recentre):
+    fx = FeatureExtractor(_sway_spec(recentre))
+    end = dict(SUPINE_FROM_ABOVE_OFF_CENTRE, left_knee=(560 + 60, 350), right_knee=(520 + 60, 350))
+    for i in range(10):  # the start is taken with the knees at the left end of the swing
+        fx.compute(pose(end, 33 * i))
+    fx.set_baseline()
+    later = _swaying(fx, 0.5, 20.0, 540.0)[-8 * 30:]  # mid knee at 540 px is the swing's middle
+    if recentre:  # both sides read about half a hip width once a swing or two are seen (the start
+        # position, one of the values whose median is the middle, pulls it a little towards that end)
+        assert max(later) == pytest.approx(0.5, abs=0.15) and min(later) == pytest.approx(-0.5, abs=0.15)
+        assert max(later) - min(later) == pytest.approx(1.0, abs=0.05)
+    else:  # the middle stays where the set started: every swing reads to the right, twice its size
+        assert max(later) == pytest.approx(0.0, abs=0.02) and min(later) == pytest.approx(-1.0, abs=0.02)
+
+
+def test_a_recentred_sway_that_starts_in_the_middle_reads_its_first_swing_whole():
+    fx = FeatureExtractor(_sway_spec(True))
+    for i in range(10):
+        fx.compute(pose(SUPINE_FROM_ABOVE_OFF_CENTRE, 33 * i))
+    fx.set_baseline()
+    first = _swaying(fx, 0.5, 2.4, 540.0)  # the first swing, to the left and back
+    assert max(first) == pytest.approx(0.5, abs=0.05)
+
+
+def test_recentre_needs_a_start_position():
+    _sway_spec(True)  # with baseline = "setup": valid
+    with pytest.raises(ValueError, match="recentre"):
+        spec_with({"sway": {"type": "lateral", "point": "mid_knee", "recentre": True}})
+
+
 def test_lateral_without_baseline_keeps_the_image_middle():
     plain = FeatureExtractor(spec_with({"roll": {"type": "lateral", "point": "mid_knee"}}))
     plain.set_baseline()

@@ -188,10 +188,20 @@ class Lateral(_Model):
     #: across the body. Not used for the "drop" side view, which measures from the point's own
     #: resting height.
     baseline: Literal["none", "setup"] = "none"
+    #: with ``baseline = "setup"``, for a movement that swings to one side and then the other in
+    #: turn (knee sways): once the set has started, its middle is re-taken every frame as the
+    #: median of the shift over the last seconds of the set (``FeatureExtractor.RECENTRE_WINDOW_S``),
+    #: so a set whose start was taken at one end of a swing (the person found late, or already
+    #: moving) is still measured from the middle of the swing. Not for sets that work one side
+    #: many times before the other, whose median leans to the side being worked.
+    recentre: bool = False
     label: str = ""
 
     @model_validator(mode="after")
     def _body_from_setup(self) -> Lateral:
+        if self.recentre and (self.baseline != "setup" or self.along == "body"):
+            raise ValueError("recentre moves the start position of a shift: it needs baseline = 'setup' "
+                             "and along = 'pair' or 'level'")
         if self.along == "body" and self.baseline != "setup":
             raise ValueError("along = 'body' measures from the start of the set: it needs baseline = 'setup'")
         if self.along == "body" and self.side_view != "none":
