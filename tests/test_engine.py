@@ -317,6 +317,24 @@ def test_held_stretch_bridges_brief_noise():
     assert end - start == pytest.approx(89 / 30, abs=0.05)
 
 
+def test_a_landmark_jumping_past_the_top_on_the_way_in_and_out_does_not_hide_the_hold():
+    from posecoach.engine.reps import held_stretch, sustained_top
+
+    # the hands walk out to 2.3 and stay 3 s, but the model throws one wrist out to 3.6 for a
+    # fifth of a second on the way in and on the way out (as from the front in a side reach)
+    def at(t: float) -> float:
+        if t < 1.0:
+            return 0.2 + 2.1 * t
+        if 1.0 <= t < 1.2 or 4.2 <= t < 4.4:
+            return 3.6
+        return 2.3 if t < 4.4 else max(0.2, 2.3 - 2.1 * (t - 4.4))
+
+    samples_ = [(i / 30, at(i / 30)) for i in range(166)]
+    assert sustained_top(samples_) == pytest.approx(2.3)
+    start, end = held_stretch(samples_)
+    assert end - start == pytest.approx(3.4, abs=0.2)  # the stay, spikes bridged
+
+
 def test_held_stretch_leaves_out_the_eased_arrival_but_keeps_a_slow_drift():
     from posecoach.engine.reps import held_stretch
 
@@ -427,3 +445,18 @@ def test_body_motion_ignores_where_the_picture_puts_the_body_and_a_left_right_sw
         m_other = other.update(t, body if i < 6 else rng.uniform(100, 400, (lm.COUNT, 2)))  # a cut
     assert m_still == pytest.approx(0.0, abs=1e-9) and m_shift == pytest.approx(0.0, abs=1e-9)
     assert m_other > 0.1
+
+
+def test_a_bounce_that_dips_out_of_the_held_posture_on_each_swing_is_still_bouncing():
+    # held under 50 from 1 s; from 3 s to 5 s it swings up to 56 and back every 0.6 s: each swing
+    # leaves the posture for about 0.2 s, which the grace bridges, so the hold goes on
+    spec = make_spec(rep=None, hold={"require": [{"metric": "a", "op": "<", "value": 50}], "target_s": 2,
+                                     "min_s": 1.0, "grace_s": 0.5},
+                     bounce={"window_s": 1.5, "min_reversals": 3, "amplitude": 10})
+    swings = [(3 + 0.6 * k + d, v) for k in range(4) for d, v in ((0.0, 40), (0.3, 56))]
+    sig = wave([(0, 90), (1, 90), (1.01, 40), *swings, (5.4, 40), (8, 40), (8.01, 90), (9, 90)])
+    session, _ = run(spec, samples(sig))
+    assert len(session.holds) == 1
+    assert [r.id for r in session.fault_records()] == ["bouncing"]
+    still = wave([(0, 90), (1, 90), (1.01, 40), (8, 40), (8.01, 90), (9, 90)])
+    assert [r.id for r in run(spec, samples(still))[0].fault_records()] == []

@@ -181,7 +181,9 @@ class Session:
             events += mon.update(t, dt, judged_phase, f.view, filtered, margins)
         main = self.spec.main_metric
         if self.bounce is not None and self.phase != "setup":
-            in_range = judged_phase in (PEAK, "hold")
+            # a break the hold's grace may still bridge stays in range: a bounce that dips out of
+            # the held posture on each swing is still a bounce (its state is not reset by the dip)
+            in_range = judged_phase in (PEAK, "hold", BREAK)
             # the raw value, unless it jumped from its neighbours' median by half a bounce in one
             # frame: a median would also clip a real bounce's turns
             raw, med = f.values.get(main, math.nan), filtered.get(main, math.nan)
