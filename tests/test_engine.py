@@ -317,24 +317,6 @@ def test_held_stretch_bridges_brief_noise():
     assert end - start == pytest.approx(89 / 30, abs=0.05)
 
 
-def test_a_landmark_jumping_past_the_top_on_the_way_in_and_out_does_not_hide_the_hold():
-    from posecoach.engine.reps import held_stretch, sustained_top
-
-    # the hands walk out to 2.3 and stay 3 s, but the model throws one wrist out to 3.6 for a
-    # fifth of a second on the way in and on the way out (as from the front in a side reach)
-    def at(t: float) -> float:
-        if t < 1.0:
-            return 0.2 + 2.1 * t
-        if 1.0 <= t < 1.2 or 4.2 <= t < 4.4:
-            return 3.6
-        return 2.3 if t < 4.4 else max(0.2, 2.3 - 2.1 * (t - 4.4))
-
-    samples_ = [(i / 30, at(i / 30)) for i in range(166)]
-    assert sustained_top(samples_) == pytest.approx(2.3)
-    start, end = held_stretch(samples_)
-    assert end - start == pytest.approx(3.4, abs=0.2)  # the stay, spikes bridged
-
-
 def test_held_stretch_leaves_out_the_eased_arrival_but_keeps_a_slow_drift():
     from posecoach.engine.reps import held_stretch
 

@@ -222,7 +222,7 @@ def test_live_pain_stop_and_rating_by_voice_are_recorded_as_by_key(tmp_path: Pat
     assert cli.main([*base, "--microphone", str(wav), "--report", str(by_voice)]) == 0
     v = json.loads(by_voice.read_text())
     stop_t = v["pain_stop"]["t_s"]
-    assert 2.3 <= stop_t <= 4.0  # after the word ended (about 2.5 s into the sound)
+    assert 2.0 <= stop_t <= 4.0  # once the word (spoken from 1.5 s, about half a second long) has ended
     assert cli.main([*base, "--no-listen", "--keys", f"{stop_t}:p,{stop_t + 1}:5", "--report", str(by_key)]) == 0
     k = json.loads(by_key.read_text())
     # the same stop: reason, time, advice, status

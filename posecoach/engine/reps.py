@@ -23,9 +23,6 @@ REST, MOVING, PEAK, RETURNING, WAIT_REST = "rest", "moving", "peak", "returning"
 HOLD_BAND = 0.25  #: share of a rep's range within which it counts as held at its furthest point
 SETTLE_SHARE = 0.5  #: a hold's ends still moving faster than this share of the range per second are left out
 SPEED_WINDOW_S = 0.3  #: the window over which that speed is measured
-#: a rep's top is the highest level the metric keeps for this long (the median over the window):
-#: a landmark jumping for a few frames on the way in or out does not set it
-TOP_SUSTAIN_S = 0.5
 
 
 def running_median(samples: list[tuple[float, float]], n: int = 5) -> list[tuple[float, float]]:
@@ -38,30 +35,11 @@ def running_median(samples: list[tuple[float, float]], n: int = 5) -> list[tuple
     return out
 
 
-def sustained_top(samples: list[tuple[float, float]], window_s: float = TOP_SUSTAIN_S) -> float:
-    """The highest median of the values over any ``window_s`` of the samples (over all of them
-    when they span less): the level the metric was kept at, not a brief spike above it."""
-    times = [t for t, _ in samples]
-    best = -math.inf
-    lo = 0
-    for hi in range(len(samples)):
-        while times[hi] - times[lo] > window_s:
-            lo += 1
-        if times[hi] - times[lo] < window_s and times[-1] - times[0] >= window_s:
-            continue  # not yet a whole window
-        window = sorted(v for _, v in samples[lo:hi + 1])
-        best = max(best, window[len(window) // 2])
-    if best == -math.inf:
-        window = sorted(v for _, v in samples)
-        best = window[len(window) // 2]
-    return best
-
-
 def held_stretch(samples: list[tuple[float, float]], band: float = HOLD_BAND,
                  grace_s: float = 0.4, min_band: float = 0.0,
                  settle_share: float = SETTLE_SHARE) -> tuple[float, float] | None:
-    """(start, end) of the longest stretch of samples within ``band`` of the range from the top
-    (the level kept for ``TOP_SUSTAIN_S``, see ``sustained_top``), bridging dips shorter than ``grace_s`` (landmark noise). ``samples`` are (t, value) with
+    """(start, end) of the longest stretch of samples within ``band`` of the range from the top,
+    bridging dips shorter than ``grace_s`` (landmark noise). ``samples`` are (t, value) with
     larger values further into the rep. ``min_band`` (metric units, the measured wobble) keeps
     the band from being narrower than the estimate's own wobble, so a still hold on a noisy
     estimate is not cut into pieces. The stretch's ends where the metric still moves faster
@@ -70,7 +48,7 @@ def held_stretch(samples: list[tuple[float, float]], band: float = HOLD_BAND,
     if not samples:
         return None
     values = [v for _, v in samples]
-    top, bottom = sustained_top(samples), min(values)
+    top, bottom = max(values), min(values)
     floor = top - max(band * max(top - bottom, 1e-9), min_band)
     best: tuple[float, float] | None = None
     run: tuple[float, float] | None = None  # (start, last time inside the band)
