@@ -442,3 +442,25 @@ def test_a_bounce_that_dips_out_of_the_held_posture_on_each_swing_is_still_bounc
     assert [r.id for r in session.fault_records()] == ["bouncing"]
     still = wave([(0, 90), (1, 90), (1.01, 40), (8, 40), (8.01, 90), (9, 90)])
     assert [r.id for r in run(spec, samples(still))[0].fault_records()] == []
+
+
+def test_a_hold_at_two_heights_is_not_a_short_hold_but_a_possible_one():
+    # held 1.4 s past the peak threshold but 30 degrees below the top, lifted further and held
+    # 1.6 s: still in position for about 2.6 s of the 3 s asked, though only 1.6 s near the top
+    spec = make_spec(rep={"hold_s": 3.0, "peak": 130})
+    sig = wave([(0, 80), (1, 80), (2, 140), (3.4, 140), (3.6, 170), (5.2, 170), (6.2, 80), (7.2, 80)])
+    session, _ = run(spec, samples(sig))
+    assert session.count == 1
+    assert session.reps[0].peak_hold_s < 2.4 <= session.reps[0].still_s
+    assert session.fault_records() == []
+    assert [p.id for p in session.possible_faults()] == ["short_hold"]
+    assert "still in position" in session.possible_faults()[0].reason
+
+
+def test_a_short_hold_at_two_heights_is_still_a_short_hold():
+    # 0.6 s below the top and 0.8 s at it: 1.4 s in position is short of 3 s either way
+    spec = make_spec(rep={"hold_s": 3.0, "peak": 130})
+    sig = wave([(0, 80), (1, 80), (2, 140), (2.6, 140), (2.8, 170), (3.6, 170), (4.6, 80), (5.6, 80)])
+    session, _ = run(spec, samples(sig))
+    assert session.count == 1 and session.reps[0].still_s < 2.0
+    assert [r.id for r in session.fault_records()] == ["short_hold"]

@@ -27,6 +27,9 @@ class RepRecord:
     #: how far past the peak threshold the rep's furthest point went, as a share of the distance
     #: between the rest and peak thresholds (nan when unknown)
     peak_margin: float = float("nan")
+    #: seconds spent still in position (past the peak threshold) in the rep's longest stay there,
+    #: across small adjustments; a wider reading of the hold than ``peak_hold_s``
+    still_s: float = float("nan")
 
     @property
     def duration_s(self) -> float:

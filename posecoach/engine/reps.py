@@ -6,7 +6,10 @@ counts only once it has lasted ``debounce_s``; its time is the first frame of th
 
 The hold of a rep is the longest stretch spent near its furthest point (within ``HOLD_BAND`` of
 the rep's range), not the time past the peak threshold: a threshold crossed early on a long,
-slow movement would otherwise count the movement as holding.
+slow movement would otherwise count the movement as holding. A rep also records how long it
+stayed still past its peak threshold across small adjustments (``still_in_position``): a leg
+held a little low and then lifted further and held again was held for both, and a short hold
+is only a fault when both readings are short.
 """
 
 from __future__ import annotations
@@ -23,6 +26,14 @@ REST, MOVING, PEAK, RETURNING, WAIT_REST = "rest", "moving", "peak", "returning"
 HOLD_BAND = 0.25  #: share of a rep's range within which it counts as held at its furthest point
 SETTLE_SHARE = 0.5  #: a hold's ends still moving faster than this share of the range per second are left out
 SPEED_WINDOW_S = 0.3  #: the window over which that speed is measured
+#: moves shorter than this between still stretches past a rep's peak threshold do not end its stay
+#: there (a held leg lifted a little further and held again)
+STILL_GRACE_S = 0.5
+STILL_WINDOW_S = 0.5  #: the window over which stillness in position is judged ...
+STILL_SPAN_SHARE = 0.15  #: ... as the metric spanning less than this share of the rep's range
+#: the stay in position is counted at or past the peak threshold, and never lower than this share
+#: of the rep's range from its top
+STILL_FLOOR_SHARE = 0.5
 
 
 def running_median(samples: list[tuple[float, float]], n: int = 5) -> list[tuple[float, float]]:
@@ -88,6 +99,37 @@ def settled_part(samples: list[tuple[float, float]], stretch: tuple[float, float
     while last > first and speed(last) > limit:
         last -= 1
     return times[first], times[last]
+
+
+def still_in_position(samples: list[tuple[float, float]], floor: float, wobble: float = 0.0,
+                      grace_s: float = STILL_GRACE_S) -> float:
+    """Seconds spent still at or past ``floor`` in the longest such stay, where short moves
+    (under ``grace_s``) between still stretches do not end the stay but are not counted: a
+    person who holds, lifts a little further and holds again has held for both. A sample is
+    still when the metric within ``STILL_WINDOW_S`` around it spans less than ``STILL_SPAN_SHARE``
+    of the samples' range (or twice the estimate's own wobble): a slow climb is not still."""
+    if len(samples) < 2:
+        return 0.0
+    values = [v for _, v in samples]
+    limit = max(STILL_SPAN_SHARE * (max(values) - min(values)), 2.0 * wobble)
+    times = [t for t, _ in samples]
+    best = run = 0.0
+    last_still: float | None = None
+    for i in range(1, len(samples)):
+        t, v = samples[i]
+        dt = t - times[i - 1]
+        lo = bisect.bisect_left(times, t - STILL_WINDOW_S / 2)
+        hi = bisect.bisect_right(times, t + STILL_WINDOW_S / 2)
+        near = values[lo:hi]
+        if v < floor or max(near) - min(near) > limit:
+            continue
+        if last_still is None or t - last_still > grace_s + dt:
+            run = 0.0
+        elif t - last_still <= dt + 1e-9:
+            run += dt
+        last_still = t
+        best = max(best, run)
+    return best
 
 
 class RepCounter:
@@ -229,6 +271,8 @@ class RepCounter:
             # the slow ends left out as still arriving or leaving may, on a real body, be holding
             # with a drift: the hold is timed without them, and judged short only if it is short with them
             hold_unc += (near_top[1] - near_top[0]) - (held[1] - held[0])
+        values = [v for _, v in smooth]
+        floor = max(self.peak_th, top - STILL_FLOOR_SHARE * (top - min(values, default=top)))
         rep = RepRecord(
             number=self.count,
             start_s=self._start_s,
@@ -240,6 +284,7 @@ class RepCounter:
             metric_max=self._hi,
             hold_uncertainty_s=hold_unc,
             peak_margin=margin,
+            still_s=still_in_position(smooth, floor, self.wobble),
         )
         return [RepCompleted(end_s, rep)]
 

@@ -385,6 +385,11 @@ class Session:
                 self.rules[1].possible.append(PossibleFault(
                     "short_hold", rep.peak_s or rep.start_s, rep.end_s, msg,
                     f"held {rep.peak_hold_s:.1f} s, but {marginal_reason(rep)}"))
+            elif rep.still_s >= 0.8 * rule.hold_s:
+                self.rules[1].possible.append(PossibleFault(
+                    "short_hold", rep.peak_s or rep.start_s, rep.end_s, msg,
+                    f"held {rep.peak_hold_s:.1f} s at the top, but {rep.still_s:.1f} s still in position "
+                    "across a small adjustment"))
             elif rep.peak_hold_s < 0.8 * rule.hold_s - rep.hold_uncertainty_s:
                 self.rules[1].records.append(FaultRecord("short_hold", rep.peak_s or rep.start_s, rep.end_s, msg))
             else:
