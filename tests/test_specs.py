@@ -193,6 +193,8 @@ def test_shared_rules_rushing_and_short_holds_fire_for_every_rep_exercise(scenar
     rest, peak = _rest_and_peak(scenario)
     if rule.too_fast_s > 0:
         move = 0.5 * (rule.min_duration_s + rule.too_fast_s) * 0.6
+        if round(2 * move + 0.1, 6) >= rule.too_fast_s:  # the whole rep (in, a 0.1 s top, out) must be rushed
+            move = 0.5 * (0.7 * rule.too_fast_s - 0.1)
         report = run(scenario.exercise, cycle(rest, peak, reps=1, move_s=move, hold_s=0.1), scenario.view)
         assert report["reps"] == 1 and "too_fast" in {f["id"] for f in report["faults"]}
     if rule.hold_s > 0:
