@@ -103,7 +103,7 @@ def test_a_bird_dog_leg_held_at_two_heights_is_no_short_hold(real_dir, out_dir):
     rep, _ = analyse(real_dir, out_dir, "polybag/bird_dog.mp4", "bird_dog")
     assert "short_hold" not in [f["id"] for f in rep["faults"]]
     # the hold near the top reads within a few frames of the 2.4 s needed (80% of 3 s), depending
-    # on the machine's MediaPipe build: at or above it nothing is listed; below it, the stay still
+    # on the MediaPipe run: at or above it nothing is listed; below it, the stay still
     # in position across the adjustment is what makes it only possible
     possible = [p for p in rep["possible_faults"] if p["id"] == "short_hold"]
     assert all("still in position" in p["reason"] for p in possible) and len(possible) <= 1
