@@ -23,7 +23,7 @@ import numpy as np
 
 from posecoach import landmarks as lm
 from posecoach.spec.schema import (
-    Displacement, Distance, JointAngle, Lateral, LineOffset, Metric, Offset, SegmentAngle, Spec, point_landmarks,
+    Displacement, Distance, JointAngle, Lateral, LineOffset, Metric, Offset, Rep, SegmentAngle, Spec, point_landmarks,
 )
 from posecoach.types import Features, PoseFrame
 
@@ -201,6 +201,9 @@ class FeatureExtractor:
     RECENTRE_WINDOW_S = 15.0
     RECENTRE_START_S = 1.0  #: the start position weighs as much as this long a stay
     RECENTRE_FRAME_S = 0.1  #: a frame stands for the time since the last one, at most this
+    #: ``rep.side_from = "travel"``: a limb has moved once its point is this far (in torso lengths,
+    #: in the body's own frame) from where it sat at the start of the set
+    TRAVEL_MIN = 0.1
 
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
@@ -208,6 +211,7 @@ class FeatureExtractor:
         self._scale = _NAN
         self._recent: deque[dict[str, np.ndarray]] = deque(maxlen=self.BASELINE_FRAMES)
         self._baseline: dict[str, np.ndarray] | None = None
+        self._baseline_scale = _NAN  #: the body scale when the set started
         self._view = "unknown"
         self._view_ratio = _NAN
         self._across_ref: dict[str, float] = {}
@@ -236,8 +240,15 @@ class FeatureExtractor:
         self._recentre: dict[str, deque[tuple[float, float]]] = {
             k: deque() for k, m in spec.metrics.items() if isinstance(m, Lateral) and m.recentre
         }
+        # ``rep.side_from = "travel"``: the travel point's pair in the body's own frame (rows
+        # left, right; columns along the torso, across it), recent and at the start of the set
+        rule = spec.counting
+        self._travel_point = rule.travel_point if isinstance(rule, Rep) and rule.side_from == "travel" else None
+        self._travel_recent: deque[np.ndarray] = deque(maxlen=self.BASELINE_FRAMES)
+        self._travel_base: np.ndarray | None = None
         self._disp_points = sorted(
-            {(m.point, s) for m in spec.metrics.values() if isinstance(m, Displacement) for s in lm.SIDES}
+            {(p, s) for m in spec.metrics.values() if isinstance(m, Displacement)
+             for p in (m.point, m.relative_to) if p is not None for s in lm.SIDES}
         )
 
     # -- state ------------------------------------------------------------------------------
@@ -248,6 +259,11 @@ class FeatureExtractor:
     def set_baseline(self) -> None:
         """Take the start-of-set positions: the median of the last few frames' points."""
         self._set_setup_baselines()
+        if self._travel_recent:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                self._travel_base = np.nanmedian(np.stack(list(self._travel_recent)), axis=0)
+        self._baseline_scale = self._scale
         if not self._recent:
             return
         keys = self._recent[-1].keys()
@@ -315,6 +331,29 @@ class FeatureExtractor:
         side = "left" if tilt < rest_tilt else "right"
         value = drop if side == "left" else -drop
         return value, side
+
+    def _moved_side(self, pts: _Points) -> str | None:
+        """Which of the travel point's pair has moved furthest from the start of the set, in the
+        body's own frame (origin the middle of the hips, first axis towards the shoulders, lengths
+        in torso lengths), so that a limb reaching across the other is still named by where it
+        came from; None before the set starts, when the torso is unknown, or while neither moved."""
+        assert self._travel_point is not None
+        hip, shoulder = pts.get("mid_hip", "left"), pts.get("mid_shoulder", "left")
+        axis = shoulder - hip
+        length = math.hypot(axis[0], axis[1])
+        if not length > 1e-9:
+            return None
+        along = axis / length
+        across = np.array([along[1], -along[0]])
+        rel = np.stack([pts.get(self._travel_point, s) - hip for s in lm.SIDES])
+        here = np.stack([rel @ along, rel @ across], axis=1) / length
+        if self._travel_base is None:
+            self._travel_recent.append(here)
+            return None
+        dist = np.hypot(*(here - self._travel_base).T)
+        if np.isnan(dist).any() or not dist.max() >= self.TRAVEL_MIN:
+            return None
+        return lm.SIDES[int(np.argmax(dist))]
 
     def _set_setup_baselines(self) -> None:
         """Metrics with ``baseline = "setup"``: their value at the start of the set, the median of
@@ -471,7 +510,11 @@ class FeatureExtractor:
         if isinstance(m, Displacement):
             if self._baseline is None:
                 return _NAN
-            d = pts.get(m.point, side) - self._baseline[f"{m.point}:{side}"]
+            if m.relative_to is not None:
+                # in the body's size at the start: rolling onto a shoulder changes how long the
+                # torso looks, and a running scale would drift through a still hold
+                scale = self._baseline_scale if self._baseline_scale > 0 else scale
+            d = self._moved(m, pts, side)
             if m.axis == "up":
                 return float(-d[1] / scale)
             if m.axis == "down":
@@ -480,6 +523,15 @@ class FeatureExtractor:
                 return float(abs(d[0]) / scale)
             return math.hypot(d[0], d[1]) / scale
         raise TypeError(f"unknown metric {m!r}")
+
+    def _moved(self, m: Displacement, pts: _Points, side: str) -> np.ndarray:
+        """How far ``m.point`` on ``side`` moved from the start of the set (pixels), less
+        ``m.relative_to``'s own move."""
+        assert self._baseline is not None
+        d = pts.get(m.point, side) - self._baseline[f"{m.point}:{side}"]
+        if m.relative_to is not None:
+            d = d - (pts.get(m.relative_to, side) - self._baseline[f"{m.relative_to}:{side}"])
+        return np.asarray(d)
 
     def compute(self, frame: PoseFrame) -> Features:
         """The metrics of one frame (NaN for all of them when nobody is in view)."""
@@ -501,4 +553,5 @@ class FeatureExtractor:
             values[name] = float(v)
             if s:
                 sides[name] = s
-        return Features(frame.index, frame.timestamp_ms, True, values, sides, self._view, motion)
+        moved = self._moved_side(pts) if self._travel_point is not None else None
+        return Features(frame.index, frame.timestamp_ms, True, values, sides, self._view, motion, moved)

@@ -79,6 +79,10 @@ class Features:
     #: body sizes (NaN when unknown, and for a spec that times no hold); a left/right swap of the
     #: landmarks does not move it
     body_motion: float = float("nan")
+    #: a rep whose side is named by travel (``rep.side_from = "travel"``): the side of the
+    #: ``rep.travel_point`` pair that has moved furthest from where it sat at the start of the set,
+    #: in the body's own frame (None before the set starts or while neither has moved)
+    moved_side: str | None = None
 
     @property
     def t_s(self) -> float:

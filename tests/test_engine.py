@@ -444,17 +444,30 @@ def test_a_bounce_that_dips_out_of_the_held_posture_on_each_swing_is_still_bounc
     assert [r.id for r in run(spec, samples(still))[0].fault_records()] == []
 
 
-def test_a_hold_at_two_heights_is_not_a_short_hold_but_a_possible_one():
+def test_a_hold_at_two_heights_is_held_from_the_first():
     # held 1.4 s past the peak threshold but 30 degrees below the top, lifted further and held
-    # 1.6 s: still in position for about 2.6 s of the 3 s asked, though only 1.6 s near the top
+    # 1.6 s: still in position for about 2.6 s of the 3 s asked, though only 1.6 s near the top;
+    # the stay is the rep's hold, from where it began, and no short hold is raised or listed
     spec = make_spec(rep={"hold_s": 3.0, "peak": 130})
     sig = wave([(0, 80), (1, 80), (2, 140), (3.4, 140), (3.6, 170), (5.2, 170), (6.2, 80), (7.2, 80)])
     session, _ = run(spec, samples(sig))
     assert session.count == 1
-    assert session.reps[0].peak_hold_s < 2.4 <= session.reps[0].still_s
-    assert session.fault_records() == []
-    assert [p.id for p in session.possible_faults()] == ["short_hold"]
-    assert "still in position" in session.possible_faults()[0].reason
+    (rep,) = session.reps
+    assert rep.peak_hold_s == rep.still_s >= 2.4
+    assert rep.peak_s is not None and 2.0 <= rep.peak_s <= 2.3
+    assert session.fault_records() == [] and session.possible_faults() == []
+
+
+def test_a_top_that_is_a_passing_spike_does_not_cut_the_hold():
+    # held still at 150 for 3 s; on the way back the metric flicks to 175 for a fifth of a second
+    # (a limb swinging through): the rep's furthest point is the flick, its hold the still stay
+    spec = make_spec(rep={"hold_s": 3.0, "peak": 130})
+    sig = wave([(0, 80), (1, 80), (2, 150), (5, 150), (5.1, 175), (5.3, 175), (5.4, 150), (6.4, 80), (7.4, 80)])
+    session, _ = run(spec, samples(sig))
+    assert session.count == 1
+    (rep,) = session.reps
+    assert rep.peak_hold_s >= 2.7 and rep.peak_s is not None and rep.peak_s < 2.4
+    assert session.fault_records() == [] and session.possible_faults() == []
 
 
 def test_a_short_hold_at_two_heights_is_still_a_short_hold():

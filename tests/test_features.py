@@ -77,6 +77,43 @@ def test_displacement_is_relative_to_the_start_of_the_set_and_scaled_by_torso():
     assert fx.compute(pose(lifted, 33)).values["rise"] == pytest.approx(0.25, abs=0.03)
 
 
+PRONE_FROM_ABOVE = {  # face down, head to the image right, legs long; torso 200 px
+    "left_shoulder": (700, 200), "right_shoulder": (700, 300), "left_hip": (500, 220), "right_hip": (500, 280),
+    "left_knee": (350, 220), "right_knee": (350, 280), "left_ankle": (200, 220), "right_ankle": (200, 280),
+}
+
+
+def test_a_displacement_against_the_hips_ignores_the_body_shifting_and_keeps_the_start_scale():
+    spec = spec_with({"foot": {"type": "displacement", "point": "ankle", "axis": "any", "side": "max",
+                               "relative_to": "mid_hip"}})
+    fx = FeatureExtractor(spec)
+    fx.compute(pose(PRONE_FROM_ABOVE))
+    fx.set_baseline()
+    shifted = {k: (x + 40, y + 30) for k, (x, y) in PRONE_FROM_ABOVE.items()}  # the whole body moved
+    assert fx.compute(pose(shifted, 33)).values["foot"] == pytest.approx(0.0, abs=1e-6)
+    # the left foot moves 100 px while the torso looks longer (rolled onto a shoulder): measured
+    # in the torso length of the start (200 px), not the one of the moment
+    rolled = dict(PRONE_FROM_ABOVE, left_ankle=(300, 220), left_shoulder=(800, 200), right_shoulder=(800, 300))
+    for i in range(2, 60):
+        value = fx.compute(pose(rolled, 33 * i)).values["foot"]
+    assert value == pytest.approx(0.5, abs=0.01)
+
+
+def test_a_rep_named_by_travel_is_the_leg_that_moved_whatever_the_labels_say():
+    spec = make_spec(metrics={"knee": {"type": "joint_angle", "points": ["hip", "knee", "ankle"], "side": "min"}},
+                     rep={"metric": "knee", "direction": "down", "rest": 150, "peak": 110, "sided": True,
+                          "side_from": "travel", "travel_point": "knee"})
+    fx = FeatureExtractor(spec)
+    assert fx.compute(pose(PRONE_FROM_ABOVE)).moved_side is None  # before the set starts
+    fx.set_baseline()
+    assert fx.compute(pose(PRONE_FROM_ABOVE, 33)).moved_side is None  # nothing moved yet
+    # the right leg bends and its knee crosses under the left one, while the model reads the
+    # bend on the left leg (its smaller angle): the side is the knee that travelled
+    crossing = dict(PRONE_FROM_ABOVE, right_knee=(380, 200), right_ankle=(420, 120), left_ankle=(350, 120))
+    f = fx.compute(pose(crossing, 66))
+    assert f.sides["knee"] == "left" and f.moved_side == "right"
+
+
 def test_lateral_is_positive_towards_the_persons_left():
     spec = spec_with({"roll": {"type": "lateral", "point": "mid_knee"}})
     fx = FeatureExtractor(spec)

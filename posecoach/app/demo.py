@@ -30,13 +30,7 @@ from posecoach.spec.schema import Spec
 
 #: Exercises shipped without a demonstration: id -> what the engine reported on the correct
 #: render (480x270, 15 fps, default body), analysed with the full model.
-WITHOUT_DEMO: dict[str, str] = {
-    "scorpion_roll": "its 2 reps counted with no fault, but both as left: seen from above, the pose model "
-                     "names the bending right leg left (filmed from the side it reads the bent knees at "
-                     "150-170 degrees, and counts none)",
-    "table_top_wag": "1 of its 2 reps counted, no fault: seen from behind, the pose model's feet are "
-                     "unsteady for the first half second, so the set starts after the first swing",
-}
+WITHOUT_DEMO: dict[str, str] = {}
 
 #: Shown under the form points while a demonstration plays.
 SHOW_HINT = "any key closes the demonstration"

@@ -13,6 +13,8 @@ class RepRecord:
     start_s: float
     end_s: float
     side: str | None = None
+    #: the rep's hold: its start and length, the longer of the stretch near the furthest point
+    #: and the stay still in position across small adjustments (``still_s``)
     peak_s: float | None = None
     peak_hold_s: float = 0.0
     metric_min: float = float("nan")
@@ -28,7 +30,7 @@ class RepRecord:
     #: between the rest and peak thresholds (nan when unknown)
     peak_margin: float = float("nan")
     #: seconds spent still in position (past the peak threshold) in the rep's longest stay there,
-    #: across small adjustments; a wider reading of the hold than ``peak_hold_s``
+    #: across small adjustments
     still_s: float = float("nan")
 
     @property

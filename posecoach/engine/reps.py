@@ -7,9 +7,9 @@ counts only once it has lasted ``debounce_s``; its time is the first frame of th
 The hold of a rep is the longest stretch spent near its furthest point (within ``HOLD_BAND`` of
 the rep's range), not the time past the peak threshold: a threshold crossed early on a long,
 slow movement would otherwise count the movement as holding. A rep also records how long it
-stayed still past its peak threshold across small adjustments (``still_in_position``): a leg
-held a little low and then lifted further and held again was held for both, and a short hold
-is only a fault when both readings are short.
+stayed still past its peak threshold across small adjustments (``still_stay``): a leg held a
+little low and then lifted further and held again was held for both, so where that stay is the
+longer reading it is the rep's hold (its start and its seconds still).
 """
 
 from __future__ import annotations
@@ -101,19 +101,22 @@ def settled_part(samples: list[tuple[float, float]], stretch: tuple[float, float
     return times[first], times[last]
 
 
-def still_in_position(samples: list[tuple[float, float]], floor: float, wobble: float = 0.0,
-                      grace_s: float = STILL_GRACE_S) -> float:
-    """Seconds spent still at or past ``floor`` in the longest such stay, where short moves
-    (under ``grace_s``) between still stretches do not end the stay but are not counted: a
-    person who holds, lifts a little further and holds again has held for both. A sample is
+def still_stay(samples: list[tuple[float, float]], floor: float, wobble: float = 0.0,
+               grace_s: float = STILL_GRACE_S) -> tuple[float, float, float] | None:
+    """The longest stay still at or past ``floor``: (start, end, seconds still), where short
+    moves (under ``grace_s``) between still stretches do not end the stay but are not counted:
+    a person who holds, lifts a little further and holds again has held for both. A sample is
     still when the metric within ``STILL_WINDOW_S`` around it spans less than ``STILL_SPAN_SHARE``
-    of the samples' range (or twice the estimate's own wobble): a slow climb is not still."""
+    of the samples' range (or twice the estimate's own wobble): a slow climb is not still.
+    None when no sample is still there."""
     if len(samples) < 2:
-        return 0.0
+        return None
     values = [v for _, v in samples]
     limit = max(STILL_SPAN_SHARE * (max(values) - min(values)), 2.0 * wobble)
     times = [t for t, _ in samples]
-    best = run = 0.0
+    best: tuple[float, float, float] | None = None
+    run = 0.0
+    run_start = 0.0
     last_still: float | None = None
     for i in range(1, len(samples)):
         t, v = samples[i]
@@ -124,12 +127,20 @@ def still_in_position(samples: list[tuple[float, float]], floor: float, wobble: 
         if v < floor or max(near) - min(near) > limit:
             continue
         if last_still is None or t - last_still > grace_s + dt:
-            run = 0.0
+            run, run_start = 0.0, t
         elif t - last_still <= dt + 1e-9:
             run += dt
         last_still = t
-        best = max(best, run)
+        if best is None or run > best[2]:
+            best = (run_start, t, run)
     return best
+
+
+def still_in_position(samples: list[tuple[float, float]], floor: float, wobble: float = 0.0,
+                      grace_s: float = STILL_GRACE_S) -> float:
+    """Seconds spent still at or past ``floor`` in the longest such stay (``still_stay``)."""
+    stay = still_stay(samples, floor, wobble, grace_s)
+    return stay[2] if stay is not None else 0.0
 
 
 class RepCounter:
@@ -273,18 +284,26 @@ class RepCounter:
             hold_unc += (near_top[1] - near_top[0]) - (held[1] - held[0])
         values = [v for _, v in smooth]
         floor = max(self.peak_th, top - STILL_FLOOR_SHARE * (top - min(values, default=top)))
+        stay = still_stay(smooth, floor, self.wobble)
+        peak_s = held[0] if held else self._peak_enter_s
+        hold = held[1] - held[0] if held else 0.0
+        if stay is not None and stay[2] > hold:
+            # held still in position for longer than near the very top (a leg held low, then
+            # lifted and held again; a top that was a passing spike): that stay is the hold
+            peak_s, hold = stay[0], stay[2]
+            hold_unc = edge_uncertainty(smooth, stay[0], self.wobble) + edge_uncertainty(smooth, stay[1], self.wobble)
         rep = RepRecord(
             number=self.count,
             start_s=self._start_s,
             end_s=end_s,
             side=side,
-            peak_s=held[0] if held else self._peak_enter_s,
-            peak_hold_s=held[1] - held[0] if held else 0.0,
+            peak_s=peak_s,
+            peak_hold_s=hold,
             metric_min=self._lo,
             metric_max=self._hi,
             hold_uncertainty_s=hold_unc,
             peak_margin=margin,
-            still_s=still_in_position(smooth, floor, self.wobble),
+            still_s=stay[2] if stay is not None else 0.0,
         )
         return [RepCompleted(end_s, rep)]
 

@@ -344,9 +344,12 @@ class Session:
         counter = self.reps_counter
         if counter is not None:
             metric = counter.rule.metric
-            events += counter.update(t, f.values.get(metric, math.nan), f.sides.get(metric))
+            side = f.sides.get(metric)
+            if counter.rule.side_from == "travel" and f.moved_side is not None:
+                side = f.moved_side
+            events += counter.update(t, f.values.get(metric, math.nan), side)
             if self.hold_timer is not None:
-                events += self.hold_timer.update(t, counter.state == PEAK, f.sides.get(metric))
+                events += self.hold_timer.update(t, counter.state == PEAK, side)
             for ev in events:
                 if isinstance(ev, RepCompleted):
                     self._finish_rep(counter.rule, ev.rep)
@@ -385,11 +388,6 @@ class Session:
                 self.rules[1].possible.append(PossibleFault(
                     "short_hold", rep.peak_s or rep.start_s, rep.end_s, msg,
                     f"held {rep.peak_hold_s:.1f} s, but {marginal_reason(rep)}"))
-            elif rep.still_s >= 0.8 * rule.hold_s:
-                self.rules[1].possible.append(PossibleFault(
-                    "short_hold", rep.peak_s or rep.start_s, rep.end_s, msg,
-                    f"held {rep.peak_hold_s:.1f} s at the top, but {rep.still_s:.1f} s still in position "
-                    "across a small adjustment"))
             elif rep.peak_hold_s < 0.8 * rule.hold_s - rep.hold_uncertainty_s:
                 self.rules[1].records.append(FaultRecord("short_hold", rep.peak_s or rep.start_s, rep.end_s, msg))
             else:

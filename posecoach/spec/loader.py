@@ -98,6 +98,13 @@ def _check_refs(path: Path | str, spec: Spec) -> None:
     if isinstance(counted, Rep):
         if counted.metric not in spec.metrics:
             raise SpecError(f"{path}: rep.metric: unknown metric {counted.metric!r}; defined: {', '.join(known)}")
+        if counted.side_from == "travel":
+            point = counted.travel_point
+            if point not in landmarks.SIDED:
+                raise SpecError(
+                    f"{path}: rep.travel_point: side_from = 'travel' needs a sided point such as 'knee' "
+                    f"or 'ankle' [got {point!r}]"
+                )
         if counted.sided and counted.side_from == "metric":
             side = getattr(spec.metrics[counted.metric], "side", None)
             if side not in ("max", "min"):

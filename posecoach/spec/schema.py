@@ -139,12 +139,16 @@ class Displacement(_Model):
     point: str
     axis: Axis
     side: Side = "visible"
+    #: measured against this point's own movement (e.g. "mid_hip"): the point's move relative to
+    #: it, so a body that shifts or rolls on the mat as a whole does not move the metric; such a
+    #: move is in the body's scale at the start of the set
+    relative_to: str | None = None
     label: str = ""
 
     @property
     def point_names(self) -> tuple[str, ...]:
-        """The one point whose movement is measured."""
-        return (self.point,)
+        """The point whose movement is measured (and the one it is measured against)."""
+        return (self.point,) if self.relative_to is None else (self.point, self.relative_to)
 
 
 class Lateral(_Model):
@@ -313,7 +317,12 @@ class Rep(_Model):
     too_fast_s: Number = Field(default=0.0, ge=0, le=60)
     hold_s: Number = Field(default=0.0, ge=0, le=120)
     sided: Flag = False
-    side_from: Literal["metric", "sign"] = "metric"
+    #: how a sided rep's side is named: the side that gave the metric's value (``metric``, with
+    #: ``side = "max"``/``"min"``), the sign of a ``lateral`` metric (``sign``), or the limb that
+    #: moved (``travel``): the one of ``travel_point``'s pair (e.g. "knee") that travelled furthest,
+    #: in the body's own frame, from where it sat at the start of the set
+    side_from: Literal["metric", "sign", "travel"] = "metric"
+    travel_point: str | None = None
     #: "return": a rep counts once back at rest. "peak": it counts once the peak is reached, so a
     #: cycle the recording cuts short on its way back (cat-cow ending in cow) still counts.
     count_at: Literal["return", "peak"] = "return"
