@@ -102,14 +102,16 @@ def test_a_bird_dog_leg_held_at_two_heights_is_no_short_hold(real_dir, out_dir):
     # (labels.json's note): held in all, though only 1.9 s near its highest
     rep, _ = analyse(real_dir, out_dir, "polybag/bird_dog.mp4", "bird_dog")
     assert "short_hold" not in [f["id"] for f in rep["faults"]]
-    # the hold near the top reads within a few frames of the 2.4 s needed (80% of 3 s), depending
-    # on the MediaPipe run: at or above it nothing is listed; below it, the stay still
-    # in position across the adjustment is what makes it only possible
-    possible = [p for p in rep["possible_faults"] if p["id"] == "short_hold"]
-    assert all("still in position" in p["reason"] for p in possible) and len(possible) <= 1
     (second,) = [r for r in rep["rep_details"] if r["number"] == 2]
     from posecoach.spec.loader import find_spec
 
     rule = find_spec("bird_dog").rep
     assert rule is not None
-    assert possible or second["peak_hold_s"] >= round(0.8 * rule.hold_s, 2)  # the short-hold rule's own limit, as reported
+    # the rep's hold is its stay still in position from the first height (2.47 s with the full
+    # model on the machine this was written on), past the short-hold rule's 80% of the dose; a
+    # MediaPipe run that reads it a few frames shorter may list a possible short hold within the
+    # timing uncertainty, never a fault
+    possible = [p for p in rep["possible_faults"] if p["id"] == "short_hold"]
+    assert all("timing uncertainty" in p["reason"] for p in possible) and len(possible) <= 1, possible
+    assert possible or second["peak_hold_s"] >= round(0.8 * rule.hold_s, 2)
+    assert second["peak_hold_s"] > 2.0, second  # more than the 1.9 s near the top alone

@@ -136,13 +136,6 @@ def still_stay(samples: list[tuple[float, float]], floor: float, wobble: float =
     return best
 
 
-def still_in_position(samples: list[tuple[float, float]], floor: float, wobble: float = 0.0,
-                      grace_s: float = STILL_GRACE_S) -> float:
-    """Seconds spent still at or past ``floor`` in the longest such stay (``still_stay``)."""
-    stay = still_stay(samples, floor, wobble, grace_s)
-    return stay[2] if stay is not None else 0.0
-
-
 class RepCounter:
     """Feeds on (time, metric value, side) triples; emits ``RepCompleted``/``RepRejected``."""
 
