@@ -444,6 +444,24 @@ def test_a_bounce_that_dips_out_of_the_held_posture_on_each_swing_is_still_bounc
     assert [r.id for r in run(spec, samples(still))[0].fault_records()] == []
 
 
+def test_swings_in_a_break_that_ends_the_hold_are_the_way_out_not_a_bounce():
+    # held under 50 from 1 s to 5 s, then three quick swings between 56 and 70 outside the
+    # posture: if the hold resumes after them they were a bounce; if they end it (the person
+    # left the position, e.g. to change legs), they were the way out and nothing is raised
+    spec = make_spec(rep=None, hold={"require": [{"metric": "a", "op": "<", "value": 50}], "target_s": 2,
+                                     "min_s": 1.0, "grace_s": 0.9},
+                     bounce={"window_s": 1.5, "min_reversals": 3, "amplitude": 10})
+    swings = [(5.0, 40), *[(5.12 + 0.13 * k, 70 if k % 2 == 0 else 56) for k in range(6)]]
+    resumed = wave([(0, 90), (1, 90), (1.01, 40), *swings, (5.85, 40), (8, 40), (8.01, 90), (9, 90)])
+    session, _ = run(spec, samples(resumed))
+    assert len(session.holds) == 1
+    assert [r.id for r in session.fault_records()] == ["bouncing"]
+    left = wave([(0, 90), (1, 90), (1.01, 40), *swings, (5.85, 90), (9, 90)])
+    session, _ = run(spec, samples(left))
+    assert len(session.holds) == 1
+    assert session.fault_records() == [] and session.possible_faults() == []
+
+
 def test_a_hold_at_two_heights_is_held_from_the_first():
     # held 1.4 s past the peak threshold but 30 degrees below the top, lifted further and held
     # 1.6 s: still in position for about 2.6 s of the 3 s asked, though only 1.6 s near the top;

@@ -206,3 +206,50 @@ def test_held_stretch_band_is_never_narrower_than_the_wobble():
     wide = held_stretch([(0.0, 0.0), *sig], band=0.02, min_band=8.0)
     assert wide[1] - wide[0] > 3.5 > narrow[1] - narrow[0]
     assert [v for _, v in running_median([(0, 1.0), (1, 9.0), (2, 1.0)], 3)] == [1.0, 9.0, 1.0]
+
+
+def _pulses(t0: float, n: int, low: float, high: float, swing_s: float) -> list[tuple[float, float]]:
+    """``n`` swings between ``low`` and ``high`` from ``t0``, each taking ``swing_s``."""
+    return [(t0 + swing_s * (i + 1), low if i % 2 == 0 else high) for i in range(n)]
+
+
+def test_a_moderate_bounce_two_thirds_of_the_clear_one_is_raised():
+    # the spec's amplitude (10) is a clear bounce's swing; this one swings by 6-7, twice a second
+    spec = make_spec(rep={"hold_s": 0}, bounce={"window_s": 1.5, "min_reversals": 3, "amplitude": 10})
+    sig = wave([(0, 80), (1, 80), (2, 170), *_pulses(2.0, 10, 163.5, 170, 0.25), (5.0, 170), (6, 80), (7, 80)])
+    assert [r.id for r in run(spec, samples(sig))[0].fault_records()] == ["bouncing"]
+    smaller = wave([(0, 80), (1, 80), (2, 170), *_pulses(2.0, 10, 166, 170, 0.25), (5.0, 170), (6, 80), (7, 80)])
+    assert run(spec, samples(smaller))[0].fault_records() == []  # 4 of 10: a wobble, not a bounce
+
+
+def test_slow_sways_at_the_top_are_adjustments_not_bounces():
+    # swings of a full clear bounce's size, but each taking a second: settling, not pulsing
+    spec = make_spec(rep={"hold_s": 0}, bounce={"window_s": 4.0, "min_reversals": 3, "amplitude": 10})
+    sig = wave([(0, 80), (1, 80), (2, 170), *_pulses(2.0, 5, 155, 170, 1.0), (7.5, 170), (8.5, 80), (9.5, 80)])
+    session, _ = run(spec, samples(sig))
+    assert session.fault_records() == [] and session.possible_faults() == []
+    quick = wave([(0, 80), (1, 80), (2, 170), *_pulses(2.0, 5, 155, 170, 0.3), (4.0, 170), (5, 80), (6, 80)])
+    assert [r.id for r in run(spec, samples(quick))[0].fault_records()] == ["bouncing"]
+
+
+def test_the_way_into_the_top_is_not_a_swing_of_a_bounce():
+    # the rise overshoots and settles once before the way down: two swings after the way in
+    spec = make_spec(rep={"hold_s": 0}, bounce={"window_s": 1.5, "min_reversals": 3, "amplitude": 10})
+    sig = wave([(0, 80), (1, 80), (1.8, 172), (2.0, 165), (2.3, 171), (3.5, 171), (4.5, 80), (5.5, 80)])
+    assert run(spec, samples(sig))[0].fault_records() == []
+    once_more = wave([(0, 80), (1, 80), (1.8, 172), (2.0, 165), (2.3, 171), (2.5, 165), (2.7, 171), (3.5, 171),
+                      (4.5, 80)])
+    assert [r.id for r in run(spec, samples(once_more))[0].fault_records()] == ["bouncing"]
+
+
+def test_the_way_into_a_timed_hold_is_not_measured_as_wobble():
+    # a hold exercise: a brief still start, then a curved 1.5 s descent into the hold; the descent
+    # is not "still", so the wobble stays that of the still body (here none)
+    spec = make_spec(rep=None, hold={"require": [{"metric": "a", "op": "<", "value": 50}], "target_s": 3,
+                                     "min_s": 1.0, "grace_s": 0.5})
+    curve = [(0.6 + 0.1 * i, 170 - 140 * (i / 15) ** 2) for i in range(16)]
+    sig = wave([(0, 170), *curve, (6, 30), (7, 170), (8, 170)])
+    assert len(run(spec, samples(sig))[0].holds) == 1
+    session, results = run(spec, samples([(t, v) for t, v in sig if t <= 2.3]))  # the hold just begun
+    assert results[-1].phase == "hold"
+    assert session.wobble["a"].wobble < 0.5

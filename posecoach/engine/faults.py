@@ -176,22 +176,39 @@ class BounceMonitor:
     """Bouncing at end range: repeated direction changes of the main metric while held.
 
     The metric it sees is the engine's filtered one (a one-frame landmark jump is not a
-    direction change), and a reversal must travel more than the spec's ``amplitude`` *and* more
-    than ``WOBBLE_FACTOR`` times the metric's measured wobble on this person. Reversals that pass
-    the spec's amplitude but not the wobble make a *possible* bounce, never a raised one.
+    direction change). A swing counts when it takes as long as a bounce's pulse
+    (``MIN_SWING_S``-``MAX_SWING_S``) and travels ``AMPLITUDE_SHARE`` of the spec's ``amplitude``
+    (the swing of a clear bounce: a moderate one travels about two thirds of it); the swing from
+    where the metric came into range is the way in and never counts. To be raised, the swings
+    must also travel more than ``WOBBLE_FACTOR`` times the metric's measured wobble on this
+    person; swings that pass the amplitude but not the wobble make a *possible* bounce, never a
+    raised one.
+
+    During a break in a hold (``provisional``) swings are still tracked but nothing new is
+    raised: if the hold resumes, the swings seen in the break count toward a bounce as usual
+    (a bounce that dips out of the held posture on each swing is still a bounce); if the break
+    ends the hold, it was the way out of the position and the swings are forgotten.
     """
 
     ID = "bouncing"
     WOBBLE_FACTOR = 2.0
+    #: a swing counts from this share of the spec's ``amplitude`` (the travel of a clear bounce)
+    AMPLITUDE_SHARE = 0.5
+    #: a bounce's swing takes 0.1-0.6 s (a pulse of about 1-5 a second): a quicker one is a
+    #: landmark jump, a slower one an adjustment or the way into or out of the position
+    MIN_SWING_S = 0.1
+    MAX_SWING_S = 0.6
 
     def __init__(self, rule: Bounce) -> None:
         self.rule = rule
         self.check = FaultCheck(self.ID)
         self._deb = _Debounced(0.0)
-        self._reversals: deque[tuple[float, float]] = deque()  # (t, travel since the last extreme)
+        self._reversals: deque[tuple[float, float]] = deque()  # (t, travel of the swing that turned)
+        self._ext_t = self._ext_prev_t = 0.0  # when those extremes were reached
         self._ext: float | None = None  # last extreme value
         self._ext_prev: float | None = None  # the extreme before it
         self._dir = 0
+        self._from_entry = False
         self._weak: tuple[float, float, float] | None = None  # (start, last, needed travel)
         self._wobble: float | None = None  # the wobble measured before this stay at end range
 
@@ -218,7 +235,8 @@ class BounceMonitor:
                 f"direction changes smaller than the measurement wobble on this person (needs {need:.3g})"))
         self._weak = None
 
-    def update(self, t: float, dt: float, in_range: bool, value: float, wobble: float = 0.0) -> list[Event]:
+    def update(self, t: float, dt: float, in_range: bool, value: float, wobble: float = 0.0,
+               provisional: bool = False) -> list[Event]:
         if not in_range:
             self._reversals.clear()
             self._ext = self._ext_prev = None
@@ -234,22 +252,30 @@ class BounceMonitor:
             return []
         self.check.judged_s += dt
         if self._ext is None:
-            self._ext = value
+            self._ext, self._ext_t = value, t
         else:
             delta = value - self._ext
-            if self._dir >= 0 and delta <= -self.rule.amplitude or self._dir <= 0 and delta >= self.rule.amplitude:
-                if self._dir != 0:
-                    travel = abs(self._ext - self._ext_prev) if self._ext_prev is not None else abs(delta)
-                    self._reversals.append((t, travel))
+            turn = self.AMPLITUDE_SHARE * self.rule.amplitude
+            if self._dir >= 0 and delta <= -turn or self._dir <= 0 and delta >= turn:
+                swing_s = self._ext_t - self._ext_prev_t
+                if (self._dir != 0 and self._ext_prev is not None and not self._from_entry
+                        and self.MIN_SWING_S <= swing_s <= self.MAX_SWING_S):
+                    self._reversals.append((t, abs(self._ext - self._ext_prev)))
+                # the first swing runs from where the metric came into range: the way in, not a bounce
+                self._from_entry = self._dir == 0
                 self._dir = -1 if delta < 0 else 1
-                self._ext_prev, self._ext = self._ext, value
+                self._ext_prev, self._ext_prev_t = self._ext, self._ext_t
+                self._ext, self._ext_t = value, t
             elif self._dir > 0 and value > self._ext or self._dir < 0 and value < self._ext:
-                self._ext = value
+                self._ext, self._ext_t = value, t
         while self._reversals and self._reversals[0][0] < t - self.rule.window_s:
             self._reversals.popleft()
-        need = max(self.rule.amplitude, self.WOBBLE_FACTOR * self._wobble)
+        need = max(self.AMPLITUDE_SHARE * self.rule.amplitude, self.WOBBLE_FACTOR * self._wobble)
         sure = [r for r in self._reversals if r[1] >= need]
         bouncing = len(sure) >= self.rule.min_reversals
+        if provisional and self.active is None:
+            # not yet known whether this break is a dip of the bounce or the way out of the hold
+            return self._deb.step(t, False, self._make)
         if not bouncing and self.active is None and len(self._reversals) >= self.rule.min_reversals:
             start = self._reversals[0][0] if self._weak is None else self._weak[0]
             self._weak = (start, t, need)

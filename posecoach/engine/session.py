@@ -182,13 +182,15 @@ class Session:
         main = self.spec.main_metric
         if self.bounce is not None and self.phase != "setup":
             # a break the hold's grace may still bridge stays in range: a bounce that dips out of
-            # the held posture on each swing is still a bounce (its state is not reset by the dip)
+            # the held posture on each swing is still a bounce (its state is not reset by the dip);
+            # but what is seen in the break is only raised once the hold resumes
             in_range = judged_phase in (PEAK, "hold", BREAK)
             # the raw value, unless it jumped from its neighbours' median by half a bounce in one
             # frame: a median would also clip a real bounce's turns
             raw, med = f.values.get(main, math.nan), filtered.get(main, math.nan)
             value = med if abs(raw - med) > 0.5 * self.bounce.rule.amplitude else raw
-            events += self.bounce.update(t, dt, in_range, value, self.wobble[main].wobble)
+            events += self.bounce.update(t, dt, in_range, value, self.wobble[main].wobble,
+                                         provisional=judged_phase == BREAK)
         if self.reps_counter is not None and self.phase != "setup":
             self._remember(self.reps_counter, t, filtered.get(main, math.nan))
         self.events.extend(events)
@@ -260,12 +262,16 @@ class Session:
 
     def _still(self, t: float, phase: str) -> bool:
         """Whether the person is meant to be still now: holding the start position (its
-        conditions met), in a hold, resting between reps, or held at the top of a rep for a
+        conditions met), in a hold, resting between reps (not between timed holds: that is the way
+        into or out of one), or held at the top of a rep for a
         while (the turn at the top of a rep without a hold is movement, not noise)."""
         if phase == "setup":
             return self._setup_since is not None
-        if phase in ("hold", "rest"):
+        if phase == "hold":
             return True
+        if phase == "rest":
+            # between reps the body rests; between timed holds it is getting in or out of one
+            return self.reps_counter is not None
         since = self.reps_counter.peak_since if self.reps_counter is not None else None
         if phase == PEAK and since is not None:
             return t - since >= STILL_AT_TOP_S

@@ -350,8 +350,9 @@ class Hold(_Model):
 
 
 class Bounce(_Model):
-    """Bouncing at end range: ``min_reversals`` direction changes larger than ``amplitude``
-    within ``window_s`` while at the peak (or holding)."""
+    """Bouncing at end range: ``min_reversals`` quick direction changes within ``window_s``
+    while at the peak (or holding). ``amplitude`` is the travel of one swing of a clear bounce;
+    swings from half of it count (see ``posecoach.engine.faults.BounceMonitor``)."""
 
     window_s: Number = Field(default=1.5, gt=0, le=10)
     min_reversals: Whole = Field(default=3, ge=2, le=20)
